@@ -1,0 +1,632 @@
+package leadcall
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/leadcall/leadcall/crm"
+	"github.com/leadcall/leadcall/phone"
+)
+
+// dispatch claims due jobs while workers are free and runs each in its own goroutine, until
+// ctx is done; then it waits for the running jobs, which release their leases.
+func (e *Engine) dispatch(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	free := make(chan struct{}, e.cfg.Workers)
+	for range e.cfg.Workers {
+		free <- struct{}{}
+	}
+	finished := make(chan struct{}, e.cfg.Workers)
+	ticker := time.NewTicker(e.cfg.PollInterval)
+	defer ticker.Stop()
+	for {
+		if n := len(free); n > 0 {
+			jobs, err := e.store.ClaimJobs(ctx, &ClaimParams{
+				Owner: e.cfg.WorkerID, Now: e.now().UTC(), Lease: e.cfg.Lease, Limit: n,
+			})
+			if err != nil && ctx.Err() == nil {
+				e.log.Warn("leadcall: claim jobs", "err", err)
+			}
+			for _, job := range jobs {
+				<-free
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					defer func() {
+						free <- struct{}{}
+						select {
+						case finished <- struct{}{}:
+						default:
+						}
+					}()
+					e.runJob(ctx, job)
+				}()
+			}
+			if len(jobs) > 0 && len(free) > 0 {
+				continue // more may be due
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-e.wake:
+		case <-finished:
+		case <-ticker.C:
+		}
+	}
+}
+
+// reconcileWait means an in-doubt create is not visible yet; the job waits before it may
+// create again.
+type reconcileWait struct{ until time.Time }
+
+func (w *reconcileWait) Error() string {
+	return "waiting for the CRM's search to show an earlier in-doubt create"
+}
+
+// jobRun is one attempt at one job.
+type jobRun struct {
+	e     *Engine
+	job   Job
+	fence Fence
+	call  *Call
+	org   *Org
+	dev   *Device
+	crm   CRM
+	loc   *time.Location
+	state CallSyncState
+
+	taskDecided bool
+	taskWanted  bool
+}
+
+// runJob runs one claimed job and settles its lease: completed, retried, released or dead.
+func (e *Engine) runJob(ctx context.Context, job Job) {
+	// Stop well before the lease ends, so no request of ours can overlap another worker's.
+	jctx, cancel := context.WithTimeout(ctx, e.cfg.Lease*3/4)
+	defer cancel()
+	r := &jobRun{e: e, job: job, fence: Fence{JobID: job.ID, LeaseToken: job.LeaseToken}}
+	err := r.run(jctx)
+	if err == nil {
+		return
+	}
+	bg, cancelBG := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancelBG()
+	e.settleFailure(bg, ctx, r, err)
+}
+
+func (e *Engine) settleFailure(bg, ctx context.Context, r *jobRun, err error) {
+	job := r.job
+	now := e.now().UTC()
+	log := e.log.With("job_id", job.ID, "call_id", job.CallID, "org_id", job.OrgID, "attempt", job.Attempt)
+	var wait *reconcileWait
+	var serr error
+	switch {
+	case errors.Is(err, ErrLeaseLost):
+		log.Warn("leadcall: job lease lost; another worker owns it")
+		return
+	case ctx.Err() != nil:
+		serr = e.store.ReleaseJob(bg, r.fence)
+	case errors.As(err, &wait):
+		serr = e.store.RetryJob(bg, r.fence, wait.until, err.Error())
+	case isCode(err, CodeRateLimited):
+		until := now.Add(cmp.Or(RetryAfterOf(err), e.cfg.RateLimitPause))
+		serr = e.pause(bg, job.OrgID, until, "rate_limited", r.fence)
+	case isCode(err, CodeUnauthorized):
+		serr = e.pause(bg, job.OrgID, now.Add(e.cfg.AuthPause), "crm_unauthorized", r.fence)
+	case isCode(err, CodeReconnectRequired):
+		serr = e.pause(bg, job.OrgID, now.Add(e.cfg.AuthPause), "reconnect_required", r.fence)
+	case isCode(err, CodeInvalid) || job.Attempt >= e.cfg.MaxAttempts:
+		log.Warn("leadcall: sync failed for good", "err", err)
+		serr = r.complete(bg, SyncFailed, OutcomeFailed, err.Error(), &ReviewItem{
+			OrgID: job.OrgID, Kind: ReviewFailed, CallID: job.CallID, Status: ReviewOpen,
+			Detail: err.Error(), CreatedAt: now,
+		})
+	default:
+		delay := e.backoff(job.Attempt)
+		log.Info("leadcall: sync attempt failed; retrying", "in", delay, "err", err)
+		serr = e.store.RetryJob(bg, r.fence, now.Add(delay), err.Error())
+	}
+	if serr != nil && !errors.Is(serr, ErrLeaseLost) {
+		log.Warn("leadcall: settle job", "err", serr)
+	}
+}
+
+// pause pauses an org's sync and gives the job back without counting the attempt: a pause is
+// not the job's fault.
+func (e *Engine) pause(ctx context.Context, orgID string, until time.Time, reason string, f Fence) error {
+	evs, err := e.store.PauseOrg(ctx, orgID, until, reason)
+	if err != nil {
+		return err
+	}
+	e.log.Warn("leadcall: org sync paused", "org_id", orgID, "until", until, "reason", reason)
+	e.publish(ctx, evs)
+	return e.store.ReleaseJob(ctx, f)
+}
+
+// backoff is the exponential retry delay with jitter in [d/2, d].
+func (e *Engine) backoff(attempt int) time.Duration {
+	d := e.cfg.RetryBase
+	for i := 1; i < attempt && d < e.cfg.RetryMax; i++ {
+		d *= 2
+	}
+	d = min(d, e.cfg.RetryMax)
+	return d/2 + rand.N(d/2+1)
+}
+
+func (r *jobRun) run(ctx context.Context) error {
+	e := r.e
+	var err error
+	if r.call, err = e.store.Call(ctx, r.job.OrgID, r.job.CallID); err != nil {
+		return err
+	}
+	if r.org, err = e.store.Org(ctx, r.job.OrgID); err != nil {
+		return err
+	}
+	if r.dev, err = e.store.Device(ctx, r.job.OrgID, r.call.DeviceID); err != nil {
+		return err
+	}
+	if r.crm, err = e.crms.CRM(ctx, r.job.OrgID); err != nil {
+		if isCode(err, CodeNotFound) {
+			return NewError(CodeUnavailable, "leadcall: sync", err) // no connection yet: wait
+		}
+		return err
+	}
+	r.loc = e.location(r.org.Settings.TimeZone)
+	r.state = CallSyncState{
+		OwnerID: r.call.OwnerID, OwnerResolved: r.call.OwnerResolved,
+		CRM: r.call.CRM, Outcome: r.call.Outcome,
+	}
+	step := r.job.Step
+	if !r.state.OwnerResolved {
+		// Resolved once, at the first attempt, and kept for every retry (history is immutable).
+		if r.state.OwnerID, err = r.resolveOwner(ctx); err != nil {
+			return err
+		}
+		r.state.OwnerResolved = true
+		if err := e.store.AdvanceJob(ctx, r.fence, step, &r.state); err != nil {
+			return err
+		}
+	}
+	if step == StepStart {
+		done, err := r.resolveWho(ctx)
+		if err != nil || done {
+			return err
+		}
+		step = StepWhoResolved
+	}
+	if step == StepWhoResolved {
+		if r.state.CRM.Who().IsZero() {
+			if step, err = r.createLead(ctx); err != nil {
+				return err
+			}
+		} else {
+			step = StepLeadCreated
+		}
+	}
+	if step == StepLeadCreated {
+		if err := r.createCall(ctx); err != nil {
+			return err
+		}
+		step = StepCallCreated
+	}
+	if step == StepCallCreated {
+		want, err := r.wantTask(ctx)
+		if err != nil {
+			return err
+		}
+		if want {
+			if err := r.createTask(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return r.complete(ctx, SyncSynced, r.state.Outcome, "", nil)
+}
+
+func (r *jobRun) complete(ctx context.Context, status SyncStatus, outcome SyncOutcome, lastErr string, review *ReviewItem) error {
+	evs, err := r.e.store.CompleteJob(ctx, r.fence, &CompleteJobParams{
+		Now:        r.e.now().UTC(),
+		Dead:       status == SyncFailed,
+		SyncStatus: status,
+		Outcome:    outcome,
+		State:      r.state,
+		LastError:  lastErr,
+		Review:     review,
+	})
+	if err != nil {
+		return err
+	}
+	r.e.publish(ctx, evs)
+	return nil
+}
+
+func (r *jobRun) resolveOwner(ctx context.Context) (string, error) {
+	repID := cmp.Or(r.call.RepID, r.dev.RepID)
+	if repID == "" {
+		return "", nil
+	}
+	rep, err := r.e.store.Rep(ctx, r.job.OrgID, repID)
+	if isCode(err, CodeNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return rep.CRMUserID, nil
+}
+
+func (r *jobRun) crmCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, r.e.cfg.CRMTimeout)
+}
+
+// resolveWho looks the caller up and applies the decision table. done is true when the job
+// ended in review.
+func (r *jobRun) resolveWho(ctx context.Context) (done bool, err error) {
+	c := r.call
+	switch r.job.Mode {
+	case ModeLogTo:
+		r.link(crm.Ref{Module: r.job.TargetModule, ID: r.job.TargetID})
+	case ModeCreateNew:
+		r.state.Outcome = OutcomeCreatedLead
+	default:
+		variants, err := phone.SearchVariants(c.NumberE164)
+		if err != nil {
+			return false, NewError(CodeInvalid, "leadcall: sync: caller number", err)
+		}
+		cctx, cancel := r.crmCtx(ctx)
+		matches, err := r.crm.FindByPhone(cctx, variants)
+		cancel()
+		if err != nil {
+			return false, err
+		}
+		known, err := r.e.store.LeadsCreatedFor(ctx, c.OrgID, c.NumberE164)
+		if err != nil {
+			return false, err
+		}
+		leadKey := crm.LeadKey(c.OrgID, c.NumberE164)
+		d := crm.Decide(crm.DecideInput{Matches: matches, LeadKey: leadKey, KnownLeadIDs: known})
+		switch d.Action {
+		case crm.ActionCreateLead:
+			r.state.Outcome = OutcomeCreatedLead
+			if len(known) > 0 {
+				// We created this caller's Lead before but the search did not show it (index
+				// lag): find it by key rather than create a second one.
+				cctx, cancel := r.crmCtx(ctx)
+				id, err := r.crm.FindBySyncKey(cctx, crm.ModuleLeads, leadKey)
+				cancel()
+				if err != nil {
+					return false, err
+				}
+				if id != "" {
+					r.link(crm.Ref{Module: crm.ModuleLeads, ID: id})
+				}
+			}
+		case crm.ActionLinkContact, crm.ActionLinkLead:
+			r.link(d.Who)
+		case crm.ActionReviewDuplicateLead, crm.ActionReviewAmbiguous:
+			kind, outcome := ReviewDuplicateLead, OutcomeReviewDuplicateLead
+			if d.Action == crm.ActionReviewAmbiguous {
+				kind, outcome = ReviewAmbiguous, OutcomeReviewAmbiguous
+			}
+			cands := make([]Candidate, len(d.Candidates))
+			for i, m := range d.Candidates {
+				cands[i] = Candidate{Module: m.Module, ID: m.ID, Name: m.Name}
+			}
+			r.state.Outcome = outcome
+			return true, r.complete(ctx, SyncReview, outcome, "", &ReviewItem{
+				OrgID: c.OrgID, Kind: kind, CallID: c.ID, NumberE164: c.NumberE164,
+				Candidates: cands, Status: ReviewOpen, CreatedAt: r.e.now().UTC(),
+			})
+		}
+	}
+	return false, r.e.store.AdvanceJob(ctx, r.fence, StepWhoResolved, &r.state)
+}
+
+// link points the call at an existing record.
+func (r *jobRun) link(ref crm.Ref) {
+	if ref.Module == crm.ModuleContacts {
+		r.state.CRM.ContactID = ref.ID
+		r.state.Outcome = OutcomeLinkedContact
+	} else {
+		r.state.CRM.LeadID = ref.ID
+		r.state.Outcome = OutcomeLinkedLead
+	}
+}
+
+// createLead creates the caller's Lead (with its Call and Task in one request when the CRM can
+// bundle them) and returns the step reached.
+func (r *jobRun) createLead(ctx context.Context) (JobStep, error) {
+	lead, err := r.buildLead(ctx)
+	if err != nil {
+		return "", err
+	}
+	if b, ok := r.crm.(Bundler); ok {
+		first, err := r.noAttemptsYet(ctx, OpCreateBundle, OpCreateLead)
+		if err != nil {
+			return "", err
+		}
+		if first {
+			return r.createBundle(ctx, b, lead)
+		}
+	}
+	err = r.createForeign(ctx, OpCreateLead, crm.ModuleLeads, lead.SyncKey, lead, StepLeadCreated,
+		func(ctx context.Context) (*crm.Created, error) { return r.crm.CreateLead(ctx, lead) },
+		func(id string) { r.state.CRM.LeadID = id })
+	return StepLeadCreated, err
+}
+
+func (r *jobRun) noAttemptsYet(ctx context.Context, ops ...SyncOp) (bool, error) {
+	for _, op := range ops {
+		a, err := r.e.store.LastAttempt(ctx, r.job.ID, op)
+		if err != nil {
+			return false, err
+		}
+		if a != nil {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func (r *jobRun) createCall(ctx context.Context) error {
+	call, err := r.buildCall(ctx)
+	if err != nil {
+		return err
+	}
+	return r.createForeign(ctx, OpCreateCall, crm.ModuleCalls, call.SyncKey, call, StepCallCreated,
+		func(ctx context.Context) (*crm.Created, error) { return r.crm.CreateCall(ctx, call) },
+		func(id string) { r.state.CRM.CallID = id })
+}
+
+func (r *jobRun) createTask(ctx context.Context) error {
+	task := r.buildTask()
+	return r.createForeign(ctx, OpCreateTask, crm.ModuleTasks, task.SyncKey, task, StepTaskCreated,
+		func(ctx context.Context) (*crm.Created, error) { return r.crm.CreateTask(ctx, task) },
+		func(id string) { r.state.CRM.TaskID = id })
+}
+
+// createForeign performs one CRM create with the no-duplicate protocol of
+// research/reliability.md §8.4: reconcile an in-doubt earlier attempt by sync key, record the
+// intent, send, then record the result and advance the job in one fenced transaction.
+func (r *jobRun) createForeign(ctx context.Context, op SyncOp, module crm.Module, key string, payload any,
+	next JobStep, do func(context.Context) (*crm.Created, error), apply func(id string)) error {
+	e := r.e
+	prev, err := e.store.LastAttempt(ctx, r.job.ID, op)
+	if err != nil {
+		return err
+	}
+	if prev == nil && op != OpCreateBundle {
+		if prev, err = e.store.LastAttempt(ctx, r.job.ID, OpCreateBundle); err != nil {
+			return err
+		}
+	}
+	if prev != nil && (prev.FinishedAt.IsZero() || prev.Outcome == AttemptAmbiguous) {
+		cctx, cancel := r.crmCtx(ctx)
+		id, err := r.crm.FindBySyncKey(cctx, module, key)
+		cancel()
+		if err != nil {
+			return err
+		}
+		if id != "" {
+			a := r.newAttempt(op, key, payload)
+			if err := e.store.RecordIntent(ctx, r.fence, a); err != nil {
+				return err
+			}
+			a.FinishedAt, a.Outcome, a.CRMID = e.now().UTC(), AttemptAdopt, id
+			apply(id)
+			return e.store.FinishAttempt(ctx, r.fence, a, next, &r.state)
+		}
+		if until := prev.StartedAt.Add(e.cfg.ReconcileGrace); e.now().Before(until) {
+			return &reconcileWait{until: until}
+		}
+	}
+	a := r.newAttempt(op, key, payload)
+	if err := e.store.RecordIntent(ctx, r.fence, a); err != nil {
+		return err
+	}
+	cctx, cancel := r.crmCtx(ctx)
+	created, cerr := do(cctx)
+	cancel()
+	a.FinishedAt = e.now().UTC()
+	if cerr == nil && (created == nil || created.ID == "") {
+		cerr = Errorf(CodeUnavailable, "leadcall: sync", "CRM returned no record ID for %s", op)
+	}
+	if cerr == nil {
+		a.Outcome, a.CRMID = AttemptSuccess, created.ID
+		if created.Adopted {
+			a.Outcome = AttemptAdopt
+		}
+		apply(created.ID)
+		return e.store.FinishAttempt(ctx, r.fence, a, next, &r.state)
+	}
+	var le *Error
+	if errors.As(cerr, &le) && le.Code == CodeConflict && le.ExistingID != "" {
+		a.Outcome, a.CRMID = AttemptAdopt, le.ExistingID
+		apply(le.ExistingID)
+		return e.store.FinishAttempt(ctx, r.fence, a, next, &r.state)
+	}
+	a.Outcome = classifyWrite(cerr)
+	a.ErrorCode = CodeOf(cerr).String()
+	a.Error = truncate(cerr.Error(), 1000)
+	bg, cancelBG := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancelBG()
+	if err := e.store.FinishAttempt(bg, r.fence, a, "", nil); err != nil {
+		return errors.Join(cerr, err)
+	}
+	return cerr
+}
+
+// classifyWrite says whether a failed create may have been applied.
+func classifyWrite(err error) AttemptOutcome {
+	switch CodeOf(err) {
+	case CodeRateLimited, CodeUnauthorized, CodeReconnectRequired:
+		return AttemptRejectedSafe
+	case CodeInvalid:
+		return AttemptPermanent
+	default:
+		return AttemptAmbiguous
+	}
+}
+
+func (r *jobRun) newAttempt(op SyncOp, key string, payload any) *SyncAttempt {
+	body, _ := json.Marshal(payload)
+	sum := sha256.Sum256(body)
+	return &SyncAttempt{
+		JobID:       r.job.ID,
+		Attempt:     r.job.Attempt,
+		LeaseToken:  r.job.LeaseToken,
+		Op:          op,
+		EntityKey:   key,
+		RequestHash: hex.EncodeToString(sum[:]),
+		StartedAt:   r.e.now().UTC(),
+	}
+}
+
+// createBundle creates Lead, Call and (when wanted) Task in one request and returns the step
+// reached. A part that failed leaves the job at the step before it; the next attempt goes on
+// with single creates, reconciling first when the bundle's result was in doubt.
+func (r *jobRun) createBundle(ctx context.Context, b Bundler, lead *crm.Lead) (JobStep, error) {
+	e := r.e
+	call, err := r.buildCall(ctx)
+	if err != nil {
+		return "", err
+	}
+	var task *crm.Task
+	want, err := r.wantTask(ctx)
+	if err != nil {
+		return "", err
+	}
+	if want {
+		task = r.buildTask()
+	}
+	bundle := &crm.Bundle{Lead: lead, Call: call, Task: task}
+	a := r.newAttempt(OpCreateBundle, lead.SyncKey, bundle)
+	if err := e.store.RecordIntent(ctx, r.fence, a); err != nil {
+		return "", err
+	}
+	cctx, cancel := r.crmCtx(ctx)
+	res, cerr := b.CreateBundle(cctx, bundle)
+	cancel()
+	a.FinishedAt = e.now().UTC()
+	step := StepWhoResolved
+	if cerr == nil {
+		parts := []struct {
+			p     crm.PartResult
+			want  bool
+			step  JobStep
+			apply func(string)
+		}{
+			{res.Lead, true, StepLeadCreated, func(id string) { r.state.CRM.LeadID = id }},
+			{res.Call, true, StepCallCreated, func(id string) { r.state.CRM.CallID = id }},
+			{res.Task, task != nil, StepTaskCreated, func(id string) { r.state.CRM.TaskID = id }},
+		}
+		for _, part := range parts {
+			if !part.want {
+				break
+			}
+			id, perr := partID(part.p)
+			if perr != nil {
+				cerr = perr
+				break
+			}
+			part.apply(id)
+			step = part.step
+		}
+	}
+	a.CRMID = r.state.CRM.LeadID
+	if cerr == nil {
+		a.Outcome = AttemptSuccess
+	} else {
+		a.Outcome, a.ErrorCode, a.Error = classifyWrite(cerr), CodeOf(cerr).String(), truncate(cerr.Error(), 1000)
+	}
+	var st *CallSyncState
+	advance := JobStep("")
+	if step != StepWhoResolved {
+		st, advance = &r.state, step
+	}
+	bg, cancelBG := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancelBG()
+	if err := e.store.FinishAttempt(bg, r.fence, a, advance, st); err != nil {
+		return step, errors.Join(cerr, err)
+	}
+	if cerr == nil && task == nil && step == StepCallCreated {
+		return step, nil
+	}
+	return step, cerr
+}
+
+// partID returns the ID of a successful part, adopting an existing record on a key clash.
+func partID(p crm.PartResult) (string, error) {
+	if p.Err != nil {
+		var le *Error
+		if errors.As(p.Err, &le) && le.Code == CodeConflict && le.ExistingID != "" {
+			return le.ExistingID, nil
+		}
+		return "", p.Err
+	}
+	if p.Created == nil || p.Created.ID == "" {
+		return "", Errorf(CodeUnavailable, "leadcall: sync", "CRM returned no record ID in a bundle")
+	}
+	return p.Created.ID, nil
+}
+
+// wantTask decides, once per run, whether a follow-up Task is created: for missed calls when
+// tasks are on, unless leadcall already created a Task for the same record whose episode is
+// still open (no connected callback or answered call since, within the recovery window).
+func (r *jobRun) wantTask(ctx context.Context) (bool, error) {
+	if r.taskDecided {
+		return r.taskWanted, nil
+	}
+	c := r.call
+	want := c.Type == CallMissed && r.org.Settings.TasksEnabled
+	if want && !r.state.CRM.Who().IsZero() {
+		calls, err := r.e.store.CallsByNumber(ctx, c.OrgID, c.NumberE164, c.StartedAt.Add(-r.e.cfg.RecoveryWindow))
+		if err != nil {
+			return false, err
+		}
+		want = !OpenTaskExists(calls, c, r.state.CRM.Who(), r.org.Settings.Rules.ConnectedMinSeconds)
+	}
+	r.taskDecided, r.taskWanted = true, want
+	return want, nil
+}
+
+// OpenTaskExists reports whether calls (one caller's, oldest first) hold a missed call before
+// cur whose leadcall Task was linked to who and that no later call connected: an outbound
+// call lasting at least connectedMinSeconds, or an answered inbound call, up to cur. Ignored
+// calls count for nothing.
+func OpenTaskExists(calls []Call, cur *Call, who crm.Ref, connectedMinSeconds int) bool {
+	open := false
+	for i := range calls {
+		c := &calls[i]
+		if c.ID == cur.ID || c.StartedAt.After(cur.StartedAt) || c.Disposition == DispositionIgnored {
+			continue
+		}
+		switch {
+		case c.Type == CallMissed && c.CRM.TaskID != "" && c.CRM.Who() == who:
+			open = true
+		case c.Type == CallOutbound && c.DurationS >= connectedMinSeconds, c.Type == CallInbound:
+			open = false
+		}
+	}
+	return open
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// String renders a job for logs.
+func (j Job) String() string { return fmt.Sprintf("job %d (call %d, step %s)", j.ID, j.CallID, j.Step) }
