@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
+	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
 )
@@ -124,10 +126,14 @@ const maxE164Digits = 15
 //  3. control characters or invalid UTF-8: ErrInvalid;
 //  4. nothing left after trimming: ErrEmpty (which also matches ErrPrivate);
 //  5. a private marker (see [IsPrivate]): ErrPrivate;
-//  6. not a number, or not a valid one (libphonenumber's IsValidNumber):
-//     ErrInvalid, with the reason.
+//  6. not a number, letters among the digits, or not a valid number
+//     (libphonenumber's IsValidNumber, and its E.164 form must read back
+//     as the same number): ErrInvalid, with the reason.
 //
-// An extension ("ext. 12", ";ext=12") is dropped. Errors never contain
+// Text before the first digit is ignored ("tel:", "Call "); letters after
+// it are refused rather than read as vanity letters, because a caller ID
+// is never written as "1-800-FLOWERS". An extension ("ext. 12", ";ext=12")
+// is dropped. Errors never contain
 // raw itself, only a [Mask] of it.
 func Normalize(raw, defaultRegion string) (Number, error) {
 	region := ""
@@ -169,6 +175,9 @@ func parseValid(raw, cleaned, region string) (n Number, err error) {
 			n, err = Number{}, invalid(raw, region, "the parser failed on this input", nil)
 		}
 	}()
+	if hasLettersAmongDigits(cleaned) {
+		return Number{}, invalid(raw, region, "letters among the digits", nil)
+	}
 	num, perr := phonenumbers.Parse(cleaned, region)
 	if perr != nil {
 		return Number{}, invalid(raw, region, parseReason(perr, region != ""), perr)
@@ -180,11 +189,44 @@ func parseValid(raw, cleaned, region string) (n Number, err error) {
 	if len(e164) > 1+maxE164Digits {
 		return Number{}, invalid(raw, region, "more than 15 digits", nil)
 	}
+	// The E.164 form is what gets stored and searched for, so it must read
+	// back as this same number. For a few inputs it does not: national
+	// prefix stripping can turn a national string into a number whose
+	// international form libphonenumber reads differently (BY "08100000000").
+	// Reading back the same digits means the same, valid, number.
+	canon, perr := phonenumbers.Parse(e164, "")
+	if perr != nil || phonenumbers.Format(canon, phonenumbers.E164) != e164 {
+		return Number{}, invalid(raw, region, "its E.164 form reads as a different number", nil)
+	}
 	return Number{
 		E164:   e164,
 		Region: phonenumbers.GetRegionCodeForNumber(num),
 		Type:   typeOf(phonenumbers.GetNumberType(num)),
 	}, nil
+}
+
+// hasLettersAmongDigits reports letters after the first digit or '+' of
+// the number part of cleaned input (RFC 3966 parameters and an extension
+// are not part of it). libphonenumber would read ASCII letters as vanity
+// letters ("1-800-FLOWERS") or drop them, and a caller ID is never
+// written that way, so such input is refused rather than turned into a
+// number nobody called from. Text before the first digit ("tel:",
+// "Call ") is ignored, as libphonenumber ignores it.
+func hasLettersAmongDigits(cleaned string) bool {
+	if !lettersAfterNumberStart(cleaned) {
+		return false // the common case, without the cost of the extension regexps
+	}
+	s := cleaned
+	if i := strings.IndexByte(s, ';'); i >= 0 {
+		s = s[:i]
+	}
+	s, _ = phonenumbers.MaybeSeparateExtensionFromPhone(s)
+	return lettersAfterNumberStart(s)
+}
+
+func lettersAfterNumberStart(s string) bool {
+	start := strings.IndexFunc(s, func(r rune) bool { return r == '+' || r == '＋' || (r >= '0' && r <= '9') })
+	return start >= 0 && strings.IndexFunc(s[start:], unicode.IsLetter) >= 0
 }
 
 // invalid builds an ErrInvalid error that names raw only masked.
