@@ -1,0 +1,100 @@
+// Package zoho is leadcall's adapter for Zoho CRM (API v8). A *CRM is one org's connection: it
+// implements leadcall.CRM and the optional FieldDescriber, Bundler, TaskCompleter and
+// SyncKeyChecker, so the Engine can look callers up, create Leads, Calls and Tasks, and check
+// picklists and the sync-key field. The facts it relies on, with their sources, are in
+// research/zoho-api.md; section numbers below refer to it.
+//
+// # Connecting
+//
+// First connect: send the user to AuthCodeURL (it asks for offline access and the scopes in
+// Scopes), then pass the redirect's code and accounts-server to ExchangeCode, which returns
+// the refresh token to store (encrypted) with the org. New builds the connection from the
+// refresh token and the data centre (or the accounts server of the redirect):
+//
+//	c, err := zoho.New(zoho.Config{
+//		DataCenter:   zoho.DataCenterIndia,
+//		ClientID:     id,
+//		ClientSecret: secret,
+//		RefreshToken: refresh,
+//	})
+//
+// The API base is the api_domain of each token response (Canada's is www.zohoapis.ca, not
+// under zohocloud.ca, §1.1).
+//
+// # Tokens
+//
+// One access token is cached per connection and refreshed about five minutes before it
+// expires, by one request however many goroutines need it. Zoho allows 10 tokens per refresh
+// token in 10 minutes and blocks token requests for a while past that; the adapter never asks
+// for more, and after Zoho's "Access Denied" it waits 30 minutes (CodeRateLimited with
+// RetryAfter). InitialToken and TokenSavedFunc let a caller keep the token across restarts.
+// Token errors come with HTTP 200 and are recognised by the missing access_token (§1.4).
+// When a request is rejected with INVALID_TOKEN (or AUTHENTICATION_FAILURE) the token is
+// refreshed once and the request sent once more; a second rejection is CodeUnauthorized,
+// which pauses the org. OAUTH_SCOPE_MISMATCH and a revoked refresh token (invalid_code) are
+// CodeReconnectRequired: a person must connect again. Tokens, secrets and the refresh token
+// never appear in logs or errors.
+//
+// # Requests and limits
+//
+// Every request waits for a client-side rate limiter (Config.RequestsPerSecond, Burst) and an
+// in-flight slot (Config.Concurrency, in Zoho's concurrency units: a composite request counts
+// 5). A 429 is CodeRateLimited with RetryAfter (Retry-After, or DefaultRetryAfter since Zoho
+// documents none), and the connection refuses further requests locally until then. Credits
+// reports the credits spent in Zoho's rolling 24 hours by its cost table; Stats counts the
+// requests. The adapter never retries otherwise: the Engine does.
+//
+// Errors are *leadcall.Error values with the write-classification of leadcall's errors.go:
+// 4xx validation errors are CodeInvalid (nothing was written); 5xx, timeouts, resets and
+// unreadable 2xx bodies are CodeUnavailable (a write may have happened); a DUPLICATE_DATA on
+// LC_Sync_Key is CodeConflict with ExistingID. Zoho's own error is reachable with errors.As as
+// an *APIError (code, message, details, HTTP status), or an *OAuthError for the accounts
+// server. Response bodies are read up to Config.MaxResponseBytes (ErrResponseTooLarge).
+//
+// # Lookups
+//
+// FindByPhone asks COQL for every (phone field, variant) pair with '=' criteria joined by OR,
+// one query per module (Leads exclude converted ones), both queries in one composite request:
+// one HTTP request and one credit for a lookup, with no search-index lag. The union of
+// everything found is returned, so a caller stored in two formats is seen twice (ambiguous),
+// never hidden by stopping at the first hit. Phone fields come from field metadata once
+// Fields has described the module, else the standard ones. Without the COQL scope the adapter
+// falls back to ?phone= search per variant and module (up to 8 requests, with index lag).
+//
+// FindBySyncKey asks COQL for LC_Sync_Key = key. Hits (and the IDs of records the connection
+// creates) are cached for Config.SyncKeyCacheTTL; misses never are, because the next moment a
+// create may land.
+//
+// # Writes
+//
+// Leads get Last_Name, Phone, Lead_Source, the extra fields by API name, Description, Owner
+// and LC_Sync_Key. Calls get Subject, Call_Type, Call_Start_Time in the org's zone with its
+// offset, Call_Duration as mm:ss (never 00:00) for Inbound and Outbound and none for Missed,
+// What_Id with $se_module "Leads" for a Lead or Who_Id for a Contact, Call_Result, Owner,
+// Description and LC_Sync_Key. Tasks get Subject, Due_Date (the date in the org's zone),
+// Status, Priority, the same link, Owner, Description and LC_Sync_Key. Config.Trigger sets
+// the automation Zoho runs on writes. CreateBundle creates a Lead with its Call and Task in one
+// composite request, the Call and Task referring to the new Lead's ID; when Zoho refuses the
+// composite API it sends plain requests and stops trying composite for an hour.
+//
+// # Without the LC_Sync_Key field
+//
+// The field (single line, unique, on Leads, Calls and Tasks) makes creates idempotent: a
+// repeated create fails with DUPLICATE_DATA naming the existing record, which the Engine
+// adopts. EnsureSyncKey creates it through the fields API; SyncKeyStatus reports it. When a
+// module has no usable field (metadata says so, COQL reports an unknown column, or Zoho
+// refuses the field on a write) the adapter writes that module without keys and
+// FindBySyncKey returns "" for it. Sync still runs, but a create whose response was lost can
+// then not be found again: after the Engine's grace period it is created a second time. That
+// is the residual duplicate risk an org without the field accepts; /readyz reports it.
+//
+// # Not confirmed against a live org
+//
+// Some behaviour is undocumented (zoho-api.md marks it unconfirmed); where it matters the
+// adapter is safe under either reading: it sends both parallel_execution and
+// concurrent_execution (false) in composite requests, uses '=' rather than 'in' for COQL on
+// phone fields, excludes converted Leads in the query and again in the results, reads a
+// duplicate's ID from details.duplicate_record.id or details.id, treats "unique" as set for
+// any non-empty object, never writes a zero Call_Duration, and treats expires_in over a week
+// as milliseconds.
+package zoho
