@@ -50,11 +50,11 @@ const (
 // Input limits. Zoho enforces its own per-field limits; these keep hostile input from
 // producing huge requests and unreadable errors.
 const (
-	maxLeadFields   = 100    // extra Lead fields per create
-	maxTextLen      = 32_000 // the largest multi-line field (zoho-api.md §4.3)
-	maxSyncKeyLen   = 255    // a single-line field
-	maxIDLen        = 64     // Zoho IDs are 19 digits
-	maxAPINameLen   = 100
+	maxLeadFields    = 100    // extra Lead fields per create
+	maxTextLen       = 32_000 // the largest multi-line field (zoho-api.md §4.3)
+	maxSyncKeyLen    = 255    // a single-line field
+	maxIDLen         = 64     // Zoho IDs are 19 digits
+	maxAPINameLen    = 100
 	maxVariants      = 16
 	minVariantDigits = 2 // Zoho refuses shorter search values (INVALID_DATA)
 	maxVariantDigits = 20
