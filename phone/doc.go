@@ -15,11 +15,14 @@
 // E164 field is the canonical form, e.g. "+919876512345" for any of
 // "098765 12345", "+91-98765 12345", "0091 98765 12345" or "9876512345"
 // read with region "IN". Only numbers that libphonenumber considers valid
-// (an assigned range of the right length) are accepted. A "tel:" URI,
-// spaces, dots, dashes, parentheses, any Unicode decimal digits, Unicode
-// spaces and invisible formatting marks (such as the bidi marks Android
-// wraps around numbers) are all accepted. An extension ("ext. 12") is
-// dropped.
+// (an assigned range of the right length), with at most 15 digits, and
+// whose E.164 form reads back as the same number are accepted. A "tel:"
+// URI, spaces, dots, dashes, parentheses, any Unicode decimal digits,
+// Unicode spaces and invisible formatting marks (such as the bidi marks
+// Android wraps around numbers) are all accepted. Letters among the digits
+// are refused rather than read as vanity letters, and an extension
+// ("ext. 12") is dropped. Keep the raw input next to the E.164 form: a
+// number that fails here is still a call.
 //
 // # Private numbers
 //

@@ -25,6 +25,7 @@ func FuzzNormalize(f *testing.F) {
 		"12345", "abc", "+", "", "PRIVATE", "-1", "Private Number", "98765\x0012345", "\xff",
 		"98765 12345 ext. 12", ";ext=1", "+91 98765 12345 😀", strings.Repeat("0", 240) + "1",
 		strings.Repeat("9", 300), "+++---...", "((((((((", "tel:;phone-context=",
+		"08100000000", "18100000000000", "00370000000000",
 	}
 	for i, s := range seeds {
 		f.Add(s, uint8(i))

@@ -87,3 +87,16 @@ func FuzzMask(f *testing.F) {
 		require.Equal(t, want, Mask(s), "Mask(%q)", s)
 	})
 }
+
+func TestPanicked(t *testing.T) {
+	t.Parallel()
+	require.True(t, panicked(func() { panic("+919876512345") }))
+	require.True(t, panicked(func() { panic(nil) }))
+	require.True(t, panicked(func() {
+		var m map[string]int
+		m["x"] = 1
+	}))
+	ran := false
+	require.False(t, panicked(func() { ran = true }))
+	require.True(t, ran)
+}

@@ -145,6 +145,7 @@ func TestNormalizeErrors(t *testing.T) {
 		{"unknown country code", "+999 1234567", "IN", phone.ErrInvalid, "unknown country calling code"},
 		{"national without default region", "9876512345", "", phone.ErrInvalid, "missing country calling code (no default region)"},
 		{"too many digits", "+91 98765 12345 98765 12345", "IN", phone.ErrInvalid, "too many digits"},
+		{"valid but longer than E.164 allows", "0181 00000000000", "DE", phone.ErrInvalid, "more than 15 digits"},
 		{"many leading zeros", strings.Repeat("0", 200) + "9876512345", "IN", phone.ErrInvalid, "too many digits"},
 		{"NUL byte", "98765\x0012345", "IN", phone.ErrInvalid, "control character"},
 		{"trailing NUL", "+919876512345\x00", "IN", phone.ErrInvalid, "control character"},

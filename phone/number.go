@@ -133,8 +133,7 @@ const maxE164Digits = 15
 // Text before the first digit is ignored ("tel:", "Call "); letters after
 // it are refused rather than read as vanity letters, because a caller ID
 // is never written as "1-800-FLOWERS". An extension ("ext. 12", ";ext=12")
-// is dropped. Errors never contain
-// raw itself, only a [Mask] of it.
+// is dropped. Errors never contain raw itself, only a [Mask] of it.
 func Normalize(raw, defaultRegion string) (Number, error) {
 	region := ""
 	if defaultRegion != "" {
@@ -169,12 +168,25 @@ func Normalize(raw, defaultRegion string) (Number, error) {
 // result is valid. It never panics: libphonenumber has panicked on
 // malformed input before, and callers feed it strings from devices.
 func parseValid(raw, cleaned, region string) (n Number, err error) {
+	if panicked(func() { n, err = parseValidUnguarded(raw, cleaned, region) }) {
+		return Number{}, invalid(raw, region, "the parser failed on this input", nil)
+	}
+	return n, err
+}
+
+// panicked runs f and reports whether it panicked. The panic value is
+// dropped: it may quote the input.
+func panicked(f func()) (didPanic bool) {
 	defer func() {
-		if p := recover(); p != nil {
-			// The panic value may quote the input, so it is not kept.
-			n, err = Number{}, invalid(raw, region, "the parser failed on this input", nil)
+		if recover() != nil {
+			didPanic = true
 		}
 	}()
+	f()
+	return false
+}
+
+func parseValidUnguarded(raw, cleaned, region string) (Number, error) {
 	if hasLettersAmongDigits(cleaned) {
 		return Number{}, invalid(raw, region, "letters among the digits", nil)
 	}

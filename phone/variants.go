@@ -37,11 +37,13 @@ func SearchVariants(e164 string) (variants []string, err error) {
 	if !isE164Form(e164) {
 		return nil, fmt.Errorf("%w %s: not in E.164 form (+ and up to 15 digits)", ErrInvalid, describe(e164))
 	}
-	defer func() {
-		if p := recover(); p != nil {
-			variants, err = nil, fmt.Errorf("%w %s: the parser failed on this input", ErrInvalid, describe(e164))
-		}
-	}()
+	if panicked(func() { variants, err = searchVariantsUnguarded(e164) }) {
+		return nil, fmt.Errorf("%w %s: the parser failed on this input", ErrInvalid, describe(e164))
+	}
+	return variants, err
+}
+
+func searchVariantsUnguarded(e164 string) ([]string, error) {
 	num, perr := phonenumbers.Parse(e164, "")
 	if perr != nil {
 		return nil, fmt.Errorf("%w %s: %s: %w", ErrInvalid, describe(e164), parseReason(perr, true), perr)
@@ -53,7 +55,7 @@ func SearchVariants(e164 string) (variants []string, err error) {
 		return nil, fmt.Errorf("%w %s: not the canonical E.164 form of the number", ErrInvalid, describe(e164))
 	}
 
-	variants = make([]string, 0, 4)
+	variants := make([]string, 0, 4)
 	add := func(v string) {
 		for _, have := range variants {
 			if have == v {
