@@ -108,8 +108,8 @@ type Bundler interface {
 	// CreateBundle creates b.Lead (if set), then b.Call and b.Task (if set) linked to the new
 	// Lead when b.Lead is set (their Who is ignored then) or to their own Who otherwise. Each
 	// part gets its own result: a part that failed has Err set with the same classification
-	// rules as the single creates, and parts after a failed Lead are not attempted (Err with
-	// CodeInvalid and the message "not attempted"). The returned error is for the request as a
+	// rules as the single creates, and parts after a failed part are not attempted (Err wrapping
+	// crm.ErrNotAttempted). The returned error is for the request as a
 	// whole, when no part can be said to have a result.
 	CreateBundle(ctx context.Context, b *crm.Bundle) (*crm.BundleResult, error)
 }

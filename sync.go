@@ -299,17 +299,10 @@ func (r *jobRun) resolveWho(ctx context.Context) (done bool, err error) {
 		case crm.ActionCreateLead:
 			r.state.Outcome = OutcomeCreatedLead
 			if len(known) > 0 {
-				// We created this caller's Lead before but the search did not show it (index
-				// lag): find it by key rather than create a second one.
-				cctx, cancel := r.crmCtx(ctx)
-				id, err := r.crm.FindBySyncKey(cctx, crm.ModuleLeads, leadKey)
-				cancel()
-				if err != nil {
-					return false, err
-				}
-				if id != "" {
-					r.link(crm.Ref{Module: crm.ModuleLeads, ID: id})
-				}
+				// We created this caller's Lead before but the search does not show it: the
+				// index lags. Our own record says which Lead it is; if it was deleted since,
+				// the Call create fails and the call goes to review, never to a second Lead.
+				r.link(crm.Ref{Module: crm.ModuleLeads, ID: known[0]})
 			}
 		case crm.ActionLinkContact, crm.ActionLinkLead:
 			r.link(d.Who)
@@ -531,8 +524,8 @@ func (r *jobRun) createBundle(ctx context.Context, b Bundler, lead *crm.Lead) (J
 			{res.Task, task != nil, StepTaskCreated, func(id string) { r.state.CRM.TaskID = id }},
 		}
 		for _, part := range parts {
-			if !part.want {
-				break
+			if !part.want || errors.Is(part.p.Err, crm.ErrNotAttempted) {
+				break // nothing written: the run goes on with single creates
 			}
 			id, perr := partID(part.p)
 			if perr != nil {
@@ -558,9 +551,6 @@ func (r *jobRun) createBundle(ctx context.Context, b Bundler, lead *crm.Lead) (J
 	defer cancelBG()
 	if err := e.store.FinishAttempt(bg, r.fence, a, advance, st); err != nil {
 		return step, errors.Join(cerr, err)
-	}
-	if cerr == nil && task == nil && step == StepCallCreated {
-		return step, nil
 	}
 	return step, cerr
 }

@@ -10,9 +10,14 @@ package crm
 import (
 	"crypto/sha256"
 	"encoding/base32"
+	"errors"
 	"strings"
 	"time"
 )
+
+// ErrNotAttempted is the Err of a Bundle part that the CRM did not attempt because an earlier
+// part failed. Nothing was written for it; the Engine goes on with single creates.
+var ErrNotAttempted = errors.New("crm: not attempted: an earlier part of the bundle failed")
 
 // Module names a CRM module. The values are Zoho's API names; other CRMs map them.
 type Module string

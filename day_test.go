@@ -1,0 +1,294 @@
+package leadcall_test
+
+import (
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/crm"
+	"github.com/leadcall/leadcall/crm/memcrm"
+	"github.com/leadcall/leadcall/device"
+)
+
+var ist = time.FixedZone("IST", 5*3600+1800)
+
+// at is a time on the test day, in India.
+func at(hhmm string) time.Time {
+	t, err := time.ParseInLocation("2006-01-02 15:04", "2026-11-20 "+hhmm, ist)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// dayFixture sets up the org of the realistic day: three campaign phones, two rep phones,
+// two reps mapped to CRM users, and a CRM that already knows some callers.
+type dayFixture struct {
+	*harness
+	org string
+}
+
+func newDay(t *testing.T, config func(*leadcall.Config)) *dayFixture {
+	h := newHarness(t, harnessOpts{start: at("07:00"), config: config})
+	d := &dayFixture{harness: h, org: "acme"}
+	ctx := h.ctx
+	s := leadcall.DefaultSettings()
+	s.TimeZone = "Asia/Kolkata"
+	s.Rules.BlockedNumbers = []string{"+91 99999 99999"}
+	s.TaskDueOffsetMinutes = 24 * 60
+	require.NoError(t, h.eng.CreateOrg(ctx, &leadcall.Org{ID: d.org, Name: "Acme Realty", Settings: s}))
+
+	c := h.crm
+	_, err := c.AddUser(crm.User{ID: "u-asha", Name: "Asha Rao", Email: "asha@example.com", Active: true})
+	require.NoError(t, err)
+	_, err = c.AddUser(crm.User{ID: "u-ravi", Name: "Ravi Kumar", Email: "ravi@example.com", Active: true})
+	require.NoError(t, err)
+	require.NoError(t, c.SetPicklist(crm.ModuleLeads, "Lead_Source", []crm.PicklistValue{
+		{DisplayValue: "Google Ads", ActualValue: "google_ads"},
+		{DisplayValue: "Facebook", ActualValue: "Facebook"},
+		{DisplayValue: "Instagram", ActualValue: "Instagram"},
+		{DisplayValue: "Hoarding", ActualValue: "Hoarding"},
+	}))
+	require.NoError(t, c.AddField(crm.ModuleLeads, crm.Field{APIName: "Campaign_Name", Label: "Campaign", DataType: "text", MaxLength: 100}))
+	require.NoError(t, c.SetPicklist(crm.ModuleCalls, "Call_Result", []crm.PicklistValue{
+		{DisplayValue: "Answered", ActualValue: "Answered"}, {DisplayValue: "Missed", ActualValue: "Missed"},
+	}))
+	// Callers the CRM already knows.
+	_, err = c.AddContact(memcrm.Person{FirstName: "Meera", LastName: "Shah", Phones: map[string]string{"Mobile": "98200 11111"}})
+	require.NoError(t, err)
+	_, err = c.AddLead(memcrm.Person{FirstName: "Old", LastName: "Lead", Phones: map[string]string{"Phone": "+919811122222"}})
+	require.NoError(t, err)
+	_, err = c.AddLead(memcrm.Person{LastName: "Twice A", Phones: map[string]string{"Phone": "9833333333"}})
+	require.NoError(t, err)
+	_, err = c.AddContact(memcrm.Person{LastName: "Twice B", Phones: map[string]string{"Phone": "+91 98333 33333"}})
+	require.NoError(t, err)
+
+	for _, r := range []leadcall.Rep{{ID: "asha", Name: "Asha Rao"}, {ID: "ravi", Name: "Ravi Kumar"}} {
+		r.OrgID = d.org
+		require.NoError(t, h.eng.CreateRep(ctx, &r))
+	}
+	_, err = h.eng.MapRep(ctx, d.org, "asha", "u-asha")
+	require.NoError(t, err)
+	_, err = h.eng.MapRep(ctx, d.org, "ravi", "u-ravi")
+	require.NoError(t, err)
+
+	devices := []leadcall.Device{
+		{ID: "google", Nickname: "Google Ads line", Kind: device.KindCampaign, RepID: "asha"},
+		{ID: "fb", Nickname: "Facebook line", Kind: device.KindCampaign, RepID: "ravi"},
+		{ID: "hoarding", Nickname: "MG Road hoarding", Kind: device.KindCampaign},
+		{ID: "asha-phone", Nickname: "Asha", Kind: device.KindSalesRep, RepID: "asha"},
+		{ID: "ravi-phone", Nickname: "Ravi", Kind: device.KindSalesRep, RepID: "ravi"},
+	}
+	for _, dv := range devices {
+		dv.OrgID, dv.Active = d.org, true
+		require.NoError(t, h.eng.CreateDevice(ctx, &dv))
+	}
+	require.NoError(t, h.eng.Heartbeat(ctx, &leadcall.Heartbeat{OrgID: d.org, DeviceID: "asha-phone", Battery: 80,
+		SIMs: []leadcall.SIM{{Slot: 0, Number: "90000 00001", Carrier: "Jio"}}}))
+	return d
+}
+
+func (d *dayFixture) assign(dev, source string, md map[string]string) {
+	d.t.Helper()
+	_, _, err := d.eng.SetAssignment(d.ctx, leadcall.SetAssignmentParams{OrgID: d.org, DeviceID: dev, LeadSource: source, Metadata: md})
+	require.NoError(d.t, err)
+}
+
+func call(id, number, typ, hhmm string, dur int) leadcall.IncomingCall {
+	return leadcall.IncomingCall{ID: id, Number: number, Type: typ, StartedAt: at(hhmm), DurationS: dur}
+}
+
+// TestRealisticDay runs a day of calls through the Engine and checks exactly what the CRM
+// holds, what went to review, and how each call was disposed.
+func TestRealisticDay(t *testing.T) {
+	t.Parallel()
+	d := newDay(t, nil)
+
+	d.clock.Set(at("08:00"))
+	d.assign("google", "google_ads", map[string]string{"City": "Pune", "Campaign": "Diwali"}) // actual value → display stored
+	d.assign("fb", "Facebook", nil)
+	d.assign("hoarding", "Hoarding", map[string]string{"Budget": "5L"}) // no such field: stored, never sent
+
+	// Morning uploads.
+	d.clock.Set(at("11:30"))
+	d.ingest(d.org, "google",
+		call("g1", "098765 12345", "inbound", "09:00", 125), // new caller A
+		call("g2", "+91-98765 12345", "missed", "09:30", 0), // A again: linked, task
+		call("g3", "9833333333", "missed", "11:10", 0),      // Lead + Contact: ambiguous
+	)
+	d.ingest(d.org, "fb",
+		call("f1", "0091 98200 11111", "missed", "10:00", 0), // existing Contact
+		call("f2", "-1", "inbound", "10:15", 5),              // private
+		call("f3", "9811122222", "inbound", "11:00", 60),     // a Lead leadcall did not create: review
+	)
+	d.ingest(d.org, "hoarding",
+		call("h1", "+91 99999 99999", "missed", "10:30", 0), // blocked spam
+		call("h2", "9000000001", "inbound", "10:45", 12),    // own number (Asha's SIM)
+	)
+	d.ingest(d.org, "asha-phone", call("a1", "9876512345", "outbound", "11:20", 90)) // callback to A, connected
+
+	// The Facebook line moves to Instagram at noon; Google changes campaign at 13:00.
+	d.clock.Set(at("12:00"))
+	d.assign("fb", "Instagram", nil)
+	d.clock.Set(at("13:00"))
+	d.assign("google", "Google Ads", map[string]string{"Campaign": "Diwali-2"})
+
+	// Evening uploads, including one the Facebook phone recorded before noon and sent late.
+	d.clock.Set(at("20:00"))
+	d.ingest(d.org, "fb",
+		call("f4", "9700000003", "missed", "12:30", 0),  // new caller B (Instagram)
+		call("f5", "97000 00003", "missed", "12:40", 0), // B again, before any callback: no 2nd task
+		call("f6", "9700000004", "missed", "11:50", 0),  // late upload, new caller C: Facebook
+	)
+	d.ingest(d.org, "ravi-phone", call("r1", "9700000003", "outbound", "13:05", 0))     // not connected
+	d.ingest(d.org, "hoarding", call("h3", "+44 20 7946 0958", "inbound", "15:00", 30)) // UK caller D, no owner
+	d.ingest(d.org, "google",
+		call("g4", "12345", "missed", "14:00", 0),      // unreadable number
+		call("g5", "9876512345", "missed", "16:00", 0), // A again after a connected callback: new task
+	)
+	d.waitIdle()
+
+	// The CRM, exactly.
+	type leadRow struct {
+		Name, Phone, Source, Owner string
+		Fields                     map[string]string
+	}
+	var leads []leadRow
+	for _, l := range d.crm.Leads() {
+		row := leadRow{Name: l.LastName, Source: l.LeadSource, Owner: l.OwnerID, Fields: l.Fields}
+		if len(l.Phones) > 0 {
+			row.Phone = l.Phones[0].Value
+		}
+		if len(row.Fields) == 0 {
+			row.Fields = nil
+		}
+		leads = append(leads, row)
+	}
+	sort.Slice(leads, func(i, j int) bool { return leads[i].Phone < leads[j].Phone })
+	require.Empty(t, cmp.Diff([]leadRow{
+		// No rep on the hoarding line: Owner is not sent, and the CRM picks its default user.
+		{Name: "Inbound Lead", Phone: "+442079460958", Source: "Hoarding", Owner: "u-asha"},
+		{Name: "Inbound Lead", Phone: "+919700000003", Source: "Instagram", Owner: "u-ravi"},
+		{Name: "Inbound Lead", Phone: "+919700000004", Source: "Facebook", Owner: "u-ravi"},
+		{Name: "Lead", Phone: "+919811122222"},
+		{Name: "Inbound Lead", Phone: "+919876512345", Source: "Google Ads", Owner: "u-asha",
+			Fields: map[string]string{"City": "Pune", "Campaign_Name": "Diwali"}},
+		{Name: "Twice A", Phone: "9833333333"},
+	}, leads), "Leads")
+
+	leadIDs := map[string]string{} // phone → Lead ID
+	for _, l := range d.crm.Leads() {
+		leadIDs[l.Phones[0].Value] = l.ID
+	}
+	contactID := ""
+	for _, ct := range d.crm.Contacts() {
+		if ct.LastName == "Shah" {
+			contactID = ct.ID
+		}
+	}
+	type actRow struct {
+		Subject, Type, Start, Duration, Who, Owner, Result string
+	}
+	who := func(r crm.Ref) string { return string(r.Module) + ":" + r.ID }
+	var calls []actRow
+	for _, c := range d.crm.Calls() {
+		calls = append(calls, actRow{Subject: c.Subject, Type: string(c.Type), Start: c.Start.Format(time.RFC3339),
+			Duration: c.Duration.String(), Who: who(c.Who), Owner: c.OwnerID, Result: c.Result})
+	}
+	sort.Slice(calls, func(i, j int) bool { return calls[i].Start < calls[j].Start })
+	A, B, C, D := "Leads:"+leadIDs["+919876512345"], "Leads:"+leadIDs["+919700000003"], "Leads:"+leadIDs["+919700000004"], "Leads:"+leadIDs["+442079460958"]
+	meera := "Contacts:" + contactID
+	require.Empty(t, cmp.Diff([]actRow{
+		{"Inbound call", "Inbound", "2026-11-20T09:00:00+05:30", "2m5s", A, "u-asha", "Answered"},
+		{"Missed inbound call", "Missed", "2026-11-20T09:30:00+05:30", "0s", A, "u-asha", "Missed"},
+		{"Missed inbound call", "Missed", "2026-11-20T10:00:00+05:30", "0s", meera, "u-ravi", "Missed"},
+		{"Missed inbound call", "Missed", "2026-11-20T11:50:00+05:30", "0s", C, "u-ravi", "Missed"},
+		{"Missed inbound call", "Missed", "2026-11-20T12:30:00+05:30", "0s", B, "u-ravi", "Missed"},
+		{"Missed inbound call", "Missed", "2026-11-20T12:40:00+05:30", "0s", B, "u-ravi", "Missed"},
+		{"Inbound call", "Inbound", "2026-11-20T15:00:00+05:30", "30s", D, "u-asha", "Answered"},
+		{"Missed inbound call", "Missed", "2026-11-20T16:00:00+05:30", "0s", A, "u-asha", "Missed"},
+	}, calls), "Calls")
+
+	type taskRow struct{ Subject, Due, Status, Priority, Who, Owner string }
+	var tasks []taskRow
+	for _, tk := range d.crm.Tasks() {
+		tasks = append(tasks, taskRow{tk.Subject, tk.Due.Format("2006-01-02"), tk.Status, tk.Priority, who(tk.Who), tk.OwnerID})
+	}
+	sort.Slice(tasks, func(i, j int) bool { return tasks[i].Subject+tasks[i].Who < tasks[j].Subject+tasks[j].Who })
+	require.Empty(t, cmp.Diff([]taskRow{
+		{"Call back +919700000003", "2026-11-21", "Not Started", "High", B, "u-ravi"},
+		{"Call back +919700000004", "2026-11-21", "Not Started", "High", C, "u-ravi"},
+		{"Call back +919820011111", "2026-11-21", "Not Started", "High", meera, "u-ravi"},
+		{"Call back +919876512345", "2026-11-21", "Not Started", "High", A, "u-asha"},
+		{"Call back +919876512345", "2026-11-21", "Not Started", "High", A, "u-asha"},
+	}, tasks), "Tasks")
+	require.Equal(t, 2, d.crm.Counts().Contacts, "no Contact is ever created")
+
+	// Every call, disposed and synced as expected.
+	type callRow struct {
+		ID          string
+		Disposition leadcall.Disposition
+		Reason      leadcall.Reason
+		Sync        leadcall.SyncStatus
+		Outcome     leadcall.SyncOutcome
+		Source      string
+	}
+	var got []callRow
+	for _, c := range d.allCalls(d.org) {
+		got = append(got, callRow{c.DeviceCallID, c.Disposition, c.Reason, c.SyncStatus, c.Outcome, c.LeadSource})
+	}
+	sort.Slice(got, func(i, j int) bool { return got[i].ID < got[j].ID })
+	require.Empty(t, cmp.Diff([]callRow{
+		{"a1", leadcall.DispositionLocal, leadcall.ReasonSalesRep, leadcall.SyncNone, "", ""},
+		{"f1", leadcall.DispositionSync, "", leadcall.SyncSynced, leadcall.OutcomeLinkedContact, "Facebook"},
+		{"f2", leadcall.DispositionIgnored, leadcall.ReasonPrivateNumber, leadcall.SyncNone, "", "Facebook"},
+		{"f3", leadcall.DispositionSync, "", leadcall.SyncReview, leadcall.OutcomeReviewDuplicateLead, "Facebook"},
+		{"f4", leadcall.DispositionSync, "", leadcall.SyncSynced, leadcall.OutcomeCreatedLead, "Instagram"},
+		{"f5", leadcall.DispositionSync, "", leadcall.SyncSynced, leadcall.OutcomeLinkedLead, "Instagram"},
+		{"f6", leadcall.DispositionSync, "", leadcall.SyncSynced, leadcall.OutcomeCreatedLead, "Facebook"},
+		{"g1", leadcall.DispositionSync, "", leadcall.SyncSynced, leadcall.OutcomeCreatedLead, "Google Ads"},
+		{"g2", leadcall.DispositionSync, "", leadcall.SyncSynced, leadcall.OutcomeLinkedLead, "Google Ads"},
+		{"g3", leadcall.DispositionSync, "", leadcall.SyncReview, leadcall.OutcomeReviewAmbiguous, "Google Ads"},
+		{"g4", leadcall.DispositionIgnored, leadcall.ReasonInvalidNumber, leadcall.SyncNone, "", "Google Ads"},
+		{"g5", leadcall.DispositionSync, "", leadcall.SyncSynced, leadcall.OutcomeLinkedLead, "Google Ads"},
+		{"h1", leadcall.DispositionIgnored, leadcall.ReasonBlocked, leadcall.SyncNone, "", "Hoarding"},
+		{"h2", leadcall.DispositionIgnored, leadcall.ReasonOwnNumber, leadcall.SyncNone, "", "Hoarding"},
+		{"h3", leadcall.DispositionSync, "", leadcall.SyncSynced, leadcall.OutcomeCreatedLead, "Hoarding"},
+		{"r1", leadcall.DispositionLocal, leadcall.ReasonSalesRep, leadcall.SyncNone, "", ""},
+	}, got), "calls")
+
+	// Review items: one per call that needs a person.
+	page, err := d.store.ListReview(d.ctx, &leadcall.ReviewFilter{OrgID: d.org})
+	require.NoError(t, err)
+	type reviewRow struct {
+		Kind       leadcall.ReviewKind
+		Number     string
+		Candidates []string
+	}
+	var reviews []reviewRow
+	for _, it := range page.Items {
+		row := reviewRow{Kind: it.Kind, Number: it.NumberE164}
+		for _, c := range it.Candidates {
+			row.Candidates = append(row.Candidates, string(c.Module)+":"+c.Name)
+		}
+		sort.Strings(row.Candidates)
+		reviews = append(reviews, row)
+	}
+	sort.Slice(reviews, func(i, j int) bool { return reviews[i].Kind < reviews[j].Kind })
+	require.Empty(t, cmp.Diff([]reviewRow{
+		{Kind: leadcall.ReviewAmbiguous, Number: "+919833333333", Candidates: []string{"Contacts:Twice B", "Leads:Twice A"}},
+		{Kind: leadcall.ReviewDuplicateLead, Number: "+919811122222", Candidates: []string{"Leads:Old Lead"}},
+		{Kind: leadcall.ReviewInvalidNumber, Number: ""},
+	}, reviews), "review items")
+
+	// Live events reached the Notifier.
+	types := d.events.types()
+	require.Equal(t, 16, types[leadcall.EventCallIngested])
+	require.Equal(t, 8, types[leadcall.EventCallSynced])
+	require.Equal(t, 2, types[leadcall.EventCallReview])
+	require.Equal(t, 3, types[leadcall.EventReviewCreated])
+}
