@@ -631,7 +631,8 @@ func (c *CRM) Fields(ctx context.Context, module crm.Module) ([]crm.Field, error
 }
 
 // CreateBundle creates b.Lead, b.Call and b.Task in one request, as leadcall.Bundler
-// describes; each part is validated like its single create. The parts are applied atomically
+// describes; each part is validated like its single create, and the parts after a failed one
+// are not attempted (their Err wraps crm.ErrNotAttempted). The parts are applied atomically
 // with respect to other requests. A nil bundle, or one without a Call, gives CodeInvalid.
 func (c *CRM) CreateBundle(ctx context.Context, b *crm.Bundle) (*crm.BundleResult, error) {
 	f, err := c.enter(ctx, OpCreateBundle)
@@ -647,6 +648,7 @@ func (c *CRM) createBundle(b *crm.Bundle) (*crm.BundleResult, error) {
 	if b == nil || b.Call == nil {
 		return nil, invalid(op, "", "a bundle needs a call")
 	}
+	notAttempted := func() error { return fmt.Errorf("%s: %w", op, crm.ErrNotAttempted) }
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var res crm.BundleResult
@@ -655,7 +657,6 @@ func (c *CRM) createBundle(b *crm.Bundle) (*crm.BundleResult, error) {
 		created, err := c.createLead(op+" lead", b.Lead)
 		res.Lead = crm.PartResult{Created: created, Err: err}
 		if err != nil {
-			notAttempted := func() error { return leadcall.Errorf(leadcall.CodeInvalid, op, "not attempted") }
 			res.Call.Err = notAttempted()
 			if task != nil {
 				res.Task.Err = notAttempted()
@@ -673,6 +674,10 @@ func (c *CRM) createBundle(b *crm.Bundle) (*crm.BundleResult, error) {
 	created, err := c.createCall(op+" call", &call)
 	res.Call = crm.PartResult{Created: created, Err: err}
 	if task != nil {
+		if err != nil {
+			res.Task.Err = notAttempted()
+			return &res, nil
+		}
 		created, err := c.createTask(op+" task", task)
 		res.Task = crm.PartResult{Created: created, Err: err}
 	}

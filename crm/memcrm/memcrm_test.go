@@ -718,21 +718,31 @@ func TestBundle(t *testing.T) {
 		Call: &crm.Call{SyncKey: "c2", Subject: "s", Type: crm.CallMissed, Start: start}, Task: &crm.Task{SyncKey: "t2", Subject: "s", Due: start}})
 	require.NoError(t, err)
 	requireCode(t, res.Lead.Err, leadcall.CodeConflict)
-	requireCode(t, res.Call.Err, leadcall.CodeInvalid)
-	require.Contains(t, res.Call.Err.Error(), "not attempted")
-	requireCode(t, res.Task.Err, leadcall.CodeInvalid)
+	require.ErrorIs(t, res.Call.Err, crm.ErrNotAttempted)
+	require.ErrorIs(t, res.Task.Err, crm.ErrNotAttempted)
 	require.Equal(t, 3, c.Writes())
 
-	// Without a Lead, parts link to their own Who, and a failed Call does not stop the Task.
-	res, err = c.CreateBundle(ctx, &crm.Bundle{Call: &crm.Call{SyncKey: "c1", Subject: "s", Type: crm.CallMissed, Start: start, Who: other},
+	// Without a Lead, parts link to their own Who.
+	res, err = c.CreateBundle(ctx, &crm.Bundle{Call: &crm.Call{SyncKey: "c3", Subject: "s", Type: crm.CallMissed, Start: start, Who: other},
 		Task: &crm.Task{SyncKey: "t3", Subject: "s", Due: start, Who: other}})
 	require.NoError(t, err)
 	require.Nil(t, res.Lead.Created)
 	require.NoError(t, res.Lead.Err)
-	requireCode(t, res.Call.Err, leadcall.CodeConflict)
+	require.NoError(t, res.Call.Err)
 	require.NoError(t, res.Task.Err)
 	gotTask, _ = c.Task(res.Task.Created.ID)
 	require.Equal(t, other, gotTask.Who)
+
+	// A failed Call stops the Task.
+	res, err = c.CreateBundle(ctx, &crm.Bundle{Call: &crm.Call{SyncKey: "c1", Subject: "s", Type: crm.CallMissed, Start: start, Who: other},
+		Task: &crm.Task{SyncKey: "t4", Subject: "s", Due: start, Who: other}})
+	require.NoError(t, err)
+	requireCode(t, res.Call.Err, leadcall.CodeConflict)
+	require.ErrorIs(t, res.Task.Err, crm.ErrNotAttempted)
+	require.Nil(t, res.Task.Created)
+	id, err := c.FindBySyncKey(ctx, crm.ModuleTasks, "t4")
+	require.NoError(t, err)
+	require.Empty(t, id, "a part not attempted is not written")
 
 	res, err = c.CreateBundle(ctx, &crm.Bundle{Call: &crm.Call{SyncKey: "c4", Subject: "s", Type: crm.CallMissed, Start: start, Who: other}})
 	require.NoError(t, err)
