@@ -35,7 +35,8 @@ type CRM struct {
 	sem     *semaphore
 	credits creditMeter
 
-	requests atomic.Int64
+	requests          atomic.Int64
+	noConvertedColumn atomic.Bool // COQL refused the Converted__s column
 
 	keyCache   *ttlCache[string]
 	phoneCache *ttlCache[[]crm.Record]

@@ -125,9 +125,9 @@ func (c *CRM) lookupPhone(ctx context.Context, op string, vs []string) ([]crm.Re
 	return c.searchPhones(ctx, op, vs)
 }
 
-// coqlPhones runs the COQL queries of a phone lookup. When a query fails because the sync-key
-// column does not exist, the module's field is marked missing and the lookup runs once more
-// without that column.
+// coqlPhones runs the COQL queries of a phone lookup. When a query fails because a column the
+// adapter adds on its own does not exist (LC_Sync_Key, Converted__s), it remembers that and
+// runs the lookup again without the column; each column is dropped at most once.
 func (c *CRM) coqlPhones(ctx context.Context, op string, vs []string) ([]crm.Record, error) {
 	for attempt := 0; ; attempt++ {
 		var qs []coqlQuery
@@ -142,12 +142,33 @@ func (c *CRM) coqlPhones(ctx context.Context, op string, vs []string) ([]crm.Rec
 			}
 			return recs, nil
 		}
-		if m, ok := c.unknownSyncKeyColumn(err, qs); ok && attempt == 0 {
-			c.markSyncKey(m, syncKeyMissing, err)
-			continue
+		if attempt < 2 {
+			switch col := unknownColumn(err); {
+			case strings.EqualFold(col, SyncKeyFieldName) && c.syncKeyReadable(crm.ModuleLeads):
+				c.markSyncKey(crm.ModuleLeads, syncKeyMissing, err)
+				continue
+			case strings.EqualFold(col, convertedField) && !c.noConvertedColumn.Load():
+				// COQL without the column: Zoho's COQL then shows no converted Leads, or
+				// rowsToRecords drops those that carry $converted.
+				c.noConvertedColumn.Store(true)
+				c.cfg.Logger.Info("zoho: COQL does not know Converted__s; querying Leads without it")
+				continue
+			}
 		}
 		return nil, err
 	}
+}
+
+// convertedField is the Leads field that marks a converted Lead.
+const convertedField = "Converted__s"
+
+// unknownColumn returns the column an INVALID_QUERY error names, or "".
+func unknownColumn(err error) string {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Code != "INVALID_QUERY" {
+		return ""
+	}
+	return detailString(ae.Details, "column_name")
 }
 
 // phoneQueries builds the COQL queries that cover every (phone field, variant) pair of module
@@ -174,8 +195,8 @@ func (c *CRM) phoneQueries(m crm.Module, vs []string) []coqlQuery {
 	var out []coqlQuery
 	for chunk := range slices.Chunk(criteria, perQuery) {
 		where := nest(chunk, "or")
-		if m == crm.ModuleLeads {
-			where = nest([]string{"Converted__s = false", where}, "and")
+		if m == crm.ModuleLeads && !c.noConvertedColumn.Load() {
+			where = nest([]string{convertedField + " = false", where}, "and")
 		}
 		out = append(out, coqlQuery{
 			module: m,
@@ -289,7 +310,7 @@ func (c *CRM) rowsToRecords(m crm.Module, phoneFields []string, rows []map[strin
 		if id == "" || !validID(id) {
 			continue
 		}
-		if m == crm.ModuleLeads && (rawBool(row["Converted__s"]) || rawBool(row["$converted"])) {
+		if m == crm.ModuleLeads && (rawBool(row[convertedField]) || rawBool(row["$converted"])) {
 			continue
 		}
 		r := crm.Record{Module: m, ID: id, OwnerID: rawID(row["Owner"])}
@@ -406,20 +427,6 @@ func isRefusal(err error) bool {
 	return ae.HTTPStatus == 404
 }
 
-// unknownSyncKeyColumn reports whether err is COQL's INVALID_QUERY for the LC_Sync_Key column,
-// and in which module.
-func (c *CRM) unknownSyncKeyColumn(err error, qs []coqlQuery) (crm.Module, bool) {
-	var ae *APIError
-	if !errors.As(err, &ae) || ae.Code != "INVALID_QUERY" || !strings.EqualFold(detailString(ae.Details, "column_name"), SyncKeyFieldName) {
-		return "", false
-	}
-	for _, q := range qs {
-		if strings.Contains(q.query, SyncKeyFieldName) {
-			return q.module, true
-		}
-	}
-	return "", false
-}
 
 // FindBySyncKey returns the ID of the Lead, Call or Task whose LC_Sync_Key equals key, or ""
 // when there is none. It asks with COQL (no index lag; falling back to a criteria search when
