@@ -264,6 +264,7 @@ func (s *Server) preFault(w http.ResponseWriter, r *http.Request, f pickedFault,
 			return false
 		}
 		finish(apiResponse{}, false)
+		dropConnection(w) // the client left or the server is closing: answer nothing
 	case FaultDropBeforeCommit:
 		finish(apiResponse{}, false)
 		dropConnection(w)
@@ -280,38 +281,44 @@ func (s *Server) preFault(w http.ResponseWriter, r *http.Request, f pickedFault,
 	return true
 }
 
-// postFault delivers (or spoils) the response of a processed request. It reports whether a
-// complete response reached the client.
-func (s *Server) postFault(w http.ResponseWriter, r *http.Request, f pickedFault, resp apiResponse) bool {
+// postFault delivers (or spoils) the response of a processed request and logs it through
+// finish, always before the connection can close so the log is complete when the client
+// notices.
+func (s *Server) postFault(w http.ResponseWriter, r *http.Request, f pickedFault, resp apiResponse, finish func(apiResponse, bool)) {
 	switch f.Kind {
 	case FaultCommitThenDrop:
+		finish(resp, false)
 		dropConnection(w)
-		return false
+		return
 	case FaultCommitThenServerError:
+		finish(resp, true)
 		writeServerError(w, http.StatusInternalServerError)
-		return true
+		return
 	case FaultCommitThenTruncate:
+		finish(resp, false)
 		body := encodeBody(resp.body)
 		hj, ok := w.(http.Hijacker)
 		if !ok {
 			dropConnection(w)
-			return false
+			return
 		}
 		conn, buf, err := hj.Hijack()
 		if err != nil {
-			return false
+			return
 		}
 		_, _ = fmt.Fprintf(buf, "HTTP/1.1 %d %s\r\nContent-Type: application/json;charset=UTF-8\r\nContent-Length: %d\r\n\r\n",
 			resp.status, http.StatusText(resp.status), len(body))
 		_, _ = buf.Write(body[:len(body)/2])
 		_ = buf.Flush()
 		_ = conn.Close()
-		return false
+		return
 	case FaultSlowAfterCommit:
 		if !s.wait(r, f.rule.Delay) {
-			return false
+			finish(resp, false)
+			dropConnection(w)
+			return
 		}
 	}
+	finish(resp, true)
 	writeJSON(w, resp.status, resp.body)
-	return true
 }

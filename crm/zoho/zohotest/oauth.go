@@ -255,7 +255,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	} else {
 		resp = s.mintToken(r.Form, s.apiDomain(r), fault.Kind == FaultOmitExpiresIn)
 	}
-	finish(resp, s.postFault(w, r, fault, resp))
+	s.postFault(w, r, fault, resp, finish)
 }
 
 func (s *Server) mintToken(form url.Values, apiDomain string, omitExpiry bool) apiResponse {

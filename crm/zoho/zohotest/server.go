@@ -496,8 +496,9 @@ func (s *Server) apiDomain(r *http.Request) string {
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	start := s.now()
 	rec := Request{Time: start, Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery}
+	var subs []Request // composite sub-requests, filled by the handler
 	finish := func(resp apiResponse, delivered bool) {
-		rec.Status, rec.Delivered = resp.status, delivered
+		rec.Status, rec.Delivered, rec.SubRequests = resp.status, delivered, subs
 		s.logRequest(rec)
 		s.log.Debug("zohotest request", "method", r.Method, "path", r.URL.Path, "status", resp.status,
 			"delivered", delivered, "fault", rec.Fault.String())
@@ -526,9 +527,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	rec.Endpoint, rec.Module = rt.endpoint, rt.module
 	req := &apiRequest{ctx: r.Context(), method: r.Method, path: r.URL.Path, query: r.URL.Query(),
 		body: body, route: rt}
-	var subs []Request
 	req.sub = &subs
-	defer func() { rec.SubRequests = subs }()
 
 	units, complexCall := concurrencyCost(rt.endpoint)
 	if !s.acquire(units, complexCall) {
@@ -559,8 +558,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 			rec.Credits = resp.credits
 		}
 	}
-	delivered := s.postFault(w, r, fault, resp)
-	finish(resp, delivered)
+	s.postFault(w, r, fault, resp, finish)
 }
 
 const maxLoggedBody = 64 << 10
