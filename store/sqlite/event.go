@@ -99,13 +99,16 @@ func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, out *[]leadcall.Eve
 }
 
 // Events returns up to limit events of the org with ID > afterID, in ID order. limit <= 0
-// means 100; it is capped at 1000. An unknown org has no events (an empty slice).
+// means 100; it is capped at 1000. An unknown org is CodeNotFound.
 func (s *Store) Events(ctx context.Context, orgID string, afterID int64, limit int) ([]leadcall.Event, error) {
 	const op = "sqlite: events"
 	if limit <= 0 {
 		limit = defaultEventLimit
 	}
 	limit = min(limit, maxEventLimit)
+	if err := requireOrg(ctx, s.r, op, orgID); err != nil {
+		return nil, wrap(op, err)
+	}
 	rows, err := s.r.QueryContext(ctx,
 		`SELECT id, org_id, type, at, call_id, data FROM events
 		 WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3`, orgID, afterID, limit)
