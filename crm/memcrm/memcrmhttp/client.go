@@ -36,13 +36,21 @@ var (
 )
 
 // NewClient returns a Client for the Handler at baseURL (e.g. "http://127.0.0.1:8080", the
-// server's root). hc may be nil for a client with DefaultTimeout. A baseURL that is not an
-// absolute http or https URL makes every call fail with CodeInvalid.
+// server's root). hc may be nil for a client with DefaultTimeout. Redirects are not followed
+// (the protocol has none, and following one would turn a POST into a GET), unless hc has its
+// own CheckRedirect; an answer in 3xx is CodeInvalid. A baseURL that is not an absolute http
+// or https URL makes every call fail with CodeInvalid.
 func NewClient(baseURL string, hc *http.Client) *Client {
+	var own http.Client
 	if hc == nil {
-		hc = &http.Client{Timeout: DefaultTimeout}
+		own.Timeout = DefaultTimeout
+	} else {
+		own = *hc
 	}
-	return &Client{base: strings.TrimRight(baseURL, "/"), hc: hc}
+	if own.CheckRedirect == nil {
+		own.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
+	return &Client{base: strings.TrimRight(baseURL, "/"), hc: &own}
 }
 
 func opName(method string) string { return "memcrmhttp: " + method }
@@ -115,7 +123,7 @@ func responseError(op string, resp *http.Response, data []byte) error {
 		code = leadcall.CodeRateLimited
 	case s == http.StatusRequestTimeout || s >= 500:
 		code = leadcall.CodeUnavailable
-	case s >= 400 && s < 500:
+	case s >= 300 && s < 500:
 		code = leadcall.CodeInvalid
 	}
 	e := leadcall.Errorf(code, op, "HTTP %d", resp.StatusCode)

@@ -30,7 +30,7 @@ import (
 //
 // Request bodies must be application/json, at most MaxRequestBytes, one JSON value with no
 // unknown fields; anything else is refused with CodeInvalid (400, 413 or 415) before the CRM
-// sees it. Errors from c are sent with their code, field, retry-after and existing ID, and a
+// sees it. Unknown paths get the ServeMux's plain 404, wrong methods its 405. Errors from c are sent with their code, field, retry-after and existing ID, and a
 // Retry-After header for CodeRateLimited. The handler is safe for concurrent use.
 func Handler(c *memcrm.CRM) http.Handler {
 	s := &server{crm: c}
@@ -45,9 +45,6 @@ func Handler(c *memcrm.CRM) http.Handler {
 	mux.HandleFunc("POST "+pathBundles, s.createBundle)
 	mux.HandleFunc("POST "+pathCompleteTask, s.completeTask)
 	mux.HandleFunc("GET "+pathSyncKeyStatus, s.syncKeyStatus)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, leadcall.Errorf(leadcall.CodeNotFound, "memcrmhttp", "no route %s %s", r.Method, r.URL.Path))
-	})
 	return mux
 }
 
