@@ -20,6 +20,8 @@ func testFindByPhone(t *testing.T, h Harness) {
 		}
 		fx.addLead("Other", testNumber(1002).e164)
 		fx.addContact("Other", testNumber(1003).nsn)
+		fx.addContact("Longer", n.e164+"9")        // holds the number's digits, and more
+		fx.addContact("Other country", "+1"+n.nsn) // same digits after another country code
 		if recs := fx.find(n, n.variants()); len(recs) != 0 {
 			t.Errorf("FindByPhone must not return records of other numbers; got %+v", recs)
 		}
