@@ -89,7 +89,7 @@ func (h *harness) tokenCall(t *testing.T, form url.Values) (int, map[string]any)
 	return h.send(t, req)
 }
 
-func (h *harness) send(t *testing.T, req *http.Request) (int, map[string]any) {
+func (h *harness) send(t testing.TB, req *http.Request) (int, map[string]any) {
 	t.Helper()
 	resp, err := h.client.Do(req)
 	require.NoError(t, err)
@@ -105,7 +105,7 @@ func (h *harness) send(t *testing.T, req *http.Request) (int, map[string]any) {
 }
 
 // newRequest builds an API request; body may be nil, []byte, a string or any JSON value.
-func (h *harness) newRequest(t *testing.T, method, path string, body any) *http.Request {
+func (h *harness) newRequest(t testing.TB, method, path string, body any) *http.Request {
 	t.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
@@ -126,7 +126,7 @@ func (h *harness) newRequest(t *testing.T, method, path string, body any) *http.
 }
 
 // call sends an authenticated API request and decodes the JSON answer (nil for no body).
-func (h *harness) call(t *testing.T, method, path string, body any) (int, map[string]any) {
+func (h *harness) call(t testing.TB, method, path string, body any) (int, map[string]any) {
 	t.Helper()
 	return h.send(t, h.newRequest(t, method, path, body))
 }

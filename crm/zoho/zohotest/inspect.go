@@ -157,8 +157,8 @@ func (s *Server) Reset() {
 	s.ResetRequests()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for name := range s.store {
-		s.store[name] = &moduleStore{byID: map[string]*record{}}
+	for name, m := range s.schema {
+		s.store[name] = newModuleStore(m)
 	}
 	s.faults = nil
 }

@@ -54,27 +54,71 @@ func (r *record) str(field string) string {
 }
 
 type moduleStore struct {
-	byID  map[string]*record
-	order []*record
+	byID   map[string]*record
+	order  []*record
+	unique map[string]map[string]*record // unique field -> lower-cased value -> record
+}
+
+func newModuleStore(m *moduleDef) *moduleStore {
+	ms := &moduleStore{byID: map[string]*record{}, unique: map[string]map[string]*record{}}
+	for _, f := range m.fields {
+		if f.unique {
+			ms.unique[f.apiName] = map[string]*record{}
+		}
+	}
+	return ms
+}
+
+func (ms *moduleStore) index(r *record) {
+	for field, idx := range ms.unique {
+		if v := r.str(field); v != "" {
+			idx[strings.ToLower(v)] = r
+		}
+	}
+}
+
+func (ms *moduleStore) unindex(r *record) {
+	for field, idx := range ms.unique {
+		if v := r.str(field); v != "" && idx[strings.ToLower(v)] == r {
+			delete(idx, strings.ToLower(v))
+		}
+	}
+}
+
+// holder returns the record holding a unique value (not case sensitive), if any.
+func (ms *moduleStore) holder(field string, v any) *record {
+	str, ok := v.(string)
+	if !ok {
+		return nil
+	}
+	return ms.unique[field][strings.ToLower(str)]
 }
 
 func (ms *moduleStore) add(r *record) {
 	ms.byID[r.id] = r
 	ms.order = append(ms.order, r)
+	ms.index(r)
 }
 
 func (ms *moduleStore) remove(id string) {
+	if r, ok := ms.byID[id]; ok {
+		ms.unindex(r)
+	}
 	delete(ms.byID, id)
 	ms.order = slices.DeleteFunc(ms.order, func(r *record) bool { return r.id == id })
 }
 
 func (ms *moduleStore) replace(r *record) {
+	if old, ok := ms.byID[r.id]; ok {
+		ms.unindex(old)
+	}
 	ms.byID[r.id] = r
 	for i, o := range ms.order {
 		if o.id == r.id {
 			ms.order[i] = r
 		}
 	}
+	ms.index(r)
 }
 
 // undoLog records writes inside a composite with rollback_on_fail, newest last.
@@ -409,23 +453,20 @@ func (s *Server) checkUniqueLocked(op writeOp, values map[string]any) *recordErr
 		if !f.unique || !ok {
 			continue
 		}
-		for _, other := range s.store[op.m.name].order {
-			if op.prev != nil && other.id == op.prev.id {
-				continue
-			}
-			if sameValue(other.values[f.apiName], v) {
-				owner := s.userRefLocked(ownerID(other))
-				delete(owner, "email")
-				owner["zuid"] = nil
-				if u := s.userLocked(ownerID(other)); u != nil {
-					owner["zuid"] = userJSON(u)["zuid"]
-				}
-				return fieldErr("DUPLICATE_DATA", "duplicate data", f.apiName, op.path,
-					"id", other.id, "more_records", false,
-					"duplicate_record", map[string]any{"id": other.id, "Owner": owner,
-						"module": map[string]any{"api_name": op.m.name, "id": op.m.id}})
-			}
+		other := s.store[op.m.name].holder(f.apiName, v)
+		if other == nil || (op.prev != nil && other.id == op.prev.id) {
+			continue
 		}
+		owner := s.userRefLocked(ownerID(other))
+		delete(owner, "email")
+		owner["zuid"] = nil
+		if u := s.userLocked(ownerID(other)); u != nil {
+			owner["zuid"] = userJSON(u)["zuid"]
+		}
+		return fieldErr("DUPLICATE_DATA", "duplicate data", f.apiName, op.path,
+			"id", other.id, "more_records", false,
+			"duplicate_record", map[string]any{"id": other.id, "Owner": owner,
+				"module": map[string]any{"api_name": op.m.name, "id": op.m.id}})
 	}
 	return nil
 }
@@ -447,7 +488,9 @@ func (s *Server) commitLocked(op writeOp, values map[string]any, added []pending
 	if op.prev != nil {
 		undo.note(op.m.name, op.prev.id, op.prev.clone())
 		r := op.prev
+		ms.unindex(r)
 		r.values, r.modifiedAt, r.modifiedBy = values, now, op.token.userID
+		ms.index(r)
 		return r
 	}
 	r := &record{id: s.nextID(), module: op.m.name, values: values, createdAt: now, modifiedAt: now,
@@ -606,6 +649,11 @@ func (s *Server) handleUpdate(req *apiRequest) apiResponse {
 	wb, bad := parseWriteBody(req)
 	if bad != nil {
 		return *bad
+	}
+	if req.route.id != "" && len(wb.data) > 1 {
+		// PUT /{module}/{id} updates one record.
+		return errResp(http.StatusBadRequest, "LIMIT_EXCEEDED", "limit exceeded",
+			map[string]any{"api_name": "data", "json_path": "$.data", "limit": 1})
 	}
 	m := s.schema[req.route.module]
 	s.mu.Lock()
@@ -953,10 +1001,8 @@ func (s *Server) AddRecord(module string, fields map[string]any) (string, error)
 			continue
 		}
 		if v, ok := r.values[f.apiName]; ok {
-			for _, other := range s.store[name].order {
-				if sameValue(other.values[f.apiName], v) {
-					return "", fmt.Errorf("%w: %s.%s is already %v on %s", ErrDuplicateValue, name, f.apiName, v, other.id)
-				}
+			if other := s.store[name].holder(f.apiName, v); other != nil {
+				return "", fmt.Errorf("%w: %s.%s is already %v on %s", ErrDuplicateValue, name, f.apiName, v, other.id)
 			}
 		}
 	}

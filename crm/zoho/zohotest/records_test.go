@@ -338,6 +338,10 @@ func TestUpdateRecords(t *testing.T) {
 	}
 	status, _ = h.call(t, http.MethodPut, "/crm/v8/Calls/"+callID, map[string]any{"data": []any{map[string]any{"Call_Result": "Interested"}}})
 	require.Equal(t, http.StatusOK, status)
+	status, body = h.call(t, http.MethodPut, "/crm/v8/Calls/"+callID, map[string]any{"data": []any{
+		map[string]any{"Call_Result": "Interested"}, map[string]any{"Call_Result": "Interested"}}})
+	require.Equal(t, http.StatusBadRequest, status)
+	require.Equal(t, "LIMIT_EXCEEDED", body["code"])
 }
 
 func TestUpsert(t *testing.T) {

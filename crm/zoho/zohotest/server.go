@@ -241,8 +241,8 @@ func New(cfg Config) *Server {
 		creditsBy: map[Endpoint]int{},
 	}
 	s.lifeCond = sync.NewCond(&s.lifeMu)
-	for name := range s.schema {
-		s.store[name] = &moduleStore{byID: map[string]*record{}}
+	for name, m := range s.schema {
+		s.store[name] = newModuleStore(m)
 	}
 	admin, err := s.AddUser(User{FirstName: "Patricia", LastName: "Boyle", Email: "patricia.boyle@example.com",
 		Role: "CEO", Profile: "Administrator", Status: UserActive, Confirmed: true})

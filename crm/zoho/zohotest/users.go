@@ -183,7 +183,7 @@ func parsePaging(req *apiRequest, max int) (page, perPage int, bad *apiResponse)
 	page, perPage = 1, max
 	if v := req.query.Get("page"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
+		if err != nil || n < 1 || n > maxPage {
 			return invalid("page")
 		}
 		page = n
@@ -197,6 +197,9 @@ func parsePaging(req *apiRequest, max int) (page, perPage int, bad *apiResponse)
 	}
 	return page, perPage, nil
 }
+
+// maxPage keeps page*per_page far from overflow.
+const maxPage = 1_000_000
 
 func pageOf[T any](all []T, page, perPage int) ([]T, bool) {
 	start := (page - 1) * perPage
