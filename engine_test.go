@@ -41,7 +41,9 @@ func TestTwoMissedCallsFromOneNewNumberTogether(t *testing.T) {
 			h.waitIdle()
 			counts := h.crm.Counts()
 			require.Equal(t, 1, counts.Leads, "one Lead")
-			for _, c := range h.allCalls("o1") { t.Logf("%s %s %s %s", c.DeviceCallID, c.SyncStatus, c.Outcome, c.LastError) }
+			for _, c := range h.allCalls("o1") {
+				t.Logf("%s %s %s %s", c.DeviceCallID, c.SyncStatus, c.Outcome, c.LastError)
+			}
 			require.Equal(t, 2, counts.Calls, "two Calls")
 			require.Equal(t, 1, counts.Tasks, "one Task")
 			calls := h.allCalls("o1")

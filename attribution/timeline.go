@@ -102,9 +102,12 @@ type Timeline struct {
 	fences [fenceCount]int64
 }
 
-// fenceCount keeps a Timeline at 120 bytes, under the 128 bytes up to which a Go map stores
-// its values inline: a lookup in [Index] then reads the fences from the map slot itself.
-const fenceCount = 12
+// fenceCount makes a Timeline 104 bytes, so that an [Index] slot holding one is 128 bytes:
+// a lookup reads the fences from the slot it hashed to.
+const fenceCount = 10
+
+// scanMax is the span below which a lookup scans instead of bisecting.
+const scanMax = 16
 
 // entry is one interval; end is openEnd while open.
 type entry struct{ start, end, id int64 }
@@ -250,7 +253,7 @@ func (tl *Timeline) find(t time.Time) int {
 	if j < fenceCount {
 		hi = fencePos(j, len(entries))
 	}
-	for hi-lo > 1 {
+	for hi-lo > scanMax {
 		m := int(uint(lo+hi) >> 1)
 		if entries[m].start <= n {
 			lo = m
@@ -258,10 +261,18 @@ func (tl *Timeline) find(t time.Time) int {
 			hi = m
 		}
 	}
-	if n >= entries[lo].end {
+	// Count the starts <= n in the short rest. Unlike binary search, the loads do not wait
+	// on each other, so the cache misses overlap.
+	i := lo
+	for _, e := range entries[lo+1 : hi] {
+		if e.start <= n {
+			i++
+		}
+	}
+	if n >= entries[i].end {
 		return -1
 	}
-	return lo
+	return i
 }
 
 // indexOf returns the index of the interval with the given ID, or -1.
