@@ -291,7 +291,7 @@ func (s *Server) postFault(w http.ResponseWriter, r *http.Request, f pickedFault
 		dropConnection(w)
 		return
 	case FaultCommitThenServerError:
-		finish(resp, true)
+		finish(resp, false) // the client gets a 500 instead
 		writeServerError(w, http.StatusInternalServerError)
 		return
 	case FaultCommitThenTruncate:

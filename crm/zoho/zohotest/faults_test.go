@@ -74,7 +74,7 @@ func TestFaultKinds(t *testing.T) {
 		{FaultServerError, http.StatusInternalServerError, "INTERNAL_ERROR", false, true},
 		{FaultDropBeforeCommit, 0, "", false, false},
 		{FaultCommitThenDrop, 0, "", true, false},
-		{FaultCommitThenServerError, http.StatusInternalServerError, "INTERNAL_ERROR", true, true},
+		{FaultCommitThenServerError, http.StatusInternalServerError, "INTERNAL_ERROR", true, false},
 		{FaultCommitThenTruncate, 0, "", true, false},
 		{FaultExpireTokens, http.StatusUnauthorized, "INVALID_TOKEN", false, true},
 		{FaultAuthenticationFailure, http.StatusUnauthorized, "AUTHENTICATION_FAILURE", false, true},

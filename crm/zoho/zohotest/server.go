@@ -696,8 +696,8 @@ type Request struct {
 	RawQuery    string
 	Endpoint    Endpoint // "" when the path matched no endpoint
 	Module      string   // canonical module, when the path names one
-	Status      int      // status the server produced (0: none, e.g. an injected hang)
-	Delivered   bool     // false when the connection was dropped or the client left
+	Status      int      // status the handler (or an injected fault) produced; 0: none, e.g. a hang
+	Delivered   bool     // the client received this Status and body intact (false after commit faults, drops, hangs)
 	Credits     int      // API credits charged
 	Fault       FaultKind
 	Body        []byte    // request body, first 64 KiB (never the Authorization header)
