@@ -74,7 +74,6 @@ var benchData = sync.OnceValue(func() benchFixture {
 func BenchmarkAttribution(b *testing.B) {
 	fx := benchData()
 	b.ReportAllocs()
-	b.ResetTimer()
 	found := 0
 	for i := 0; b.Loop(); i++ {
 		q := &fx.queries[i&(benchQueries-1)]

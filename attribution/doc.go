@@ -39,4 +39,16 @@
 // A [Timeline] is not safe for concurrent use. An [Index] holds the timelines of many devices
 // and is safe for concurrent use: lookups share a read lock, changes take the write lock.
 // [Index.Resolve] does not allocate.
+//
+// # Performance
+//
+// A lookup costs a hash of the device ID, one probe of an open-addressing table whose slots
+// carry a sample of the device's interval starts, and a short scan of the entries that
+// sample points to: about two cache misses whatever the number of devices. DESIGN.md §8 sets
+// the budget, measured by
+//
+//	go test -run '^$' -bench Attribution -benchmem ./attribution
+//
+// over 10,000 devices with 100 assignment versions each: at most 200 ns and 0 allocations
+// per lookup.
 package attribution

@@ -44,11 +44,13 @@ var (
 // openEnd marks the end of the open interval in the internal representation.
 const openEnd = math.MaxInt64
 
-var (
-	// minTime and maxTime bound the instants that fit in int64 Unix nanoseconds; maxTime is
-	// excluded because its value is the open-end marker.
-	minTime = time.Unix(0, math.MinInt64)
-	maxTime = time.Unix(0, math.MaxInt64)
+// The instants that fit in int64 Unix nanoseconds run from math.MinInt64 to
+// math.MaxInt64 - 1 (math.MaxInt64 is the open-end marker), that is from
+// (minSec, minNsec) to just before (maxSec, maxNsec) in seconds and nanoseconds.
+const (
+	nsPerSec        = 1_000_000_000
+	minSec, minNsec = math.MinInt64/nsPerSec - 1, math.MinInt64%nsPerSec + nsPerSec
+	maxSec, maxNsec = math.MaxInt64 / nsPerSec, math.MaxInt64 % nsPerSec
 )
 
 // nanos converts a valid instant to Unix nanoseconds.
@@ -59,9 +61,18 @@ func nanos(t time.Time) (int64, error) {
 	return t.UnixNano(), nil
 }
 
-// inRange reports whether t is a valid instant (the zero time is before minTime).
+// inRange reports whether t is a valid instant (the zero time is far before minSec). It
+// compares seconds first because it sits on the lookup path.
 func inRange(t time.Time) bool {
-	return !t.Before(minTime) && t.Before(maxTime)
+	switch sec := t.Unix(); {
+	case sec > minSec && sec < maxSec:
+		return true
+	case sec == minSec:
+		return t.Nanosecond() >= minNsec
+	case sec == maxSec:
+		return t.Nanosecond() < maxNsec
+	}
+	return false
 }
 
 func fromNanos(n int64) time.Time {
@@ -93,7 +104,8 @@ func (iv Interval) Contains(t time.Time) bool {
 // use. A Timeline is not safe for concurrent use; [Index] serialises access to its timelines.
 //
 // Every method either succeeds completely or returns an error and leaves the timeline as it
-// was.
+// was. A copy of a Timeline shares its storage; NewTimeline(tl.Intervals()) makes an
+// independent one.
 type Timeline struct {
 	entries []entry
 	// fences[j] is the start of entries[fencePos(j, len(entries))]: a sample of the starts

@@ -414,3 +414,41 @@ func TestTimelineAtDoesNotAllocate(t *testing.T) {
 	})
 	require.Zero(t, allocs)
 }
+
+// TestTimeRange pins the supported range to the instants that fit in int64 nanoseconds,
+// bar the last one.
+func TestTimeRange(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		t     time.Time
+		valid bool
+	}{
+		{earliest, true},
+		{earliest.Add(-time.Nanosecond), false},
+		{earliest.Add(-time.Second), false},
+		{latest, true},
+		{latest.Add(time.Nanosecond), false},
+		{latest.Add(-time.Second), true},
+		{latest.Add(time.Second), false},
+		{time.Unix(0, 0), true},
+		{time.Unix(-1, 999_999_999), true},
+		{time.Time{}, false},
+		{farTooLate, false},
+		{time.Date(1677, 9, 21, 0, 12, 43, 145224192, time.UTC), true},
+		{time.Date(1677, 9, 21, 0, 12, 43, 145224191, time.UTC), false},
+		{time.Date(2262, 4, 11, 23, 47, 16, 854775806, time.UTC), true},
+		{time.Date(2262, 4, 11, 23, 47, 16, 854775807, time.UTC), false},
+	}
+	for _, tt := range tests {
+		var tl attribution.Timeline
+		err := tl.Set(1, tt.t)
+		if !tt.valid {
+			require.ErrorIs(t, err, attribution.ErrInvalidTime, "%v", tt.t)
+			continue
+		}
+		require.NoError(t, err, "%v", tt.t)
+		got, ok := tl.At(tt.t)
+		require.True(t, ok, "%v", tt.t)
+		require.True(t, got.Start.Equal(tt.t), "%v", tt.t)
+	}
+}
