@@ -871,3 +871,59 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 	require.Equal(t, c.Counts().Leads+c.Counts().Calls, c.Writes())
 }
+
+// FuzzFindByPhone checks the lookup rule against its definition: a record is found exactly
+// when one of its stored values has the PhoneKey of a (valid) variant, converted Leads never.
+func FuzzFindByPhone(f *testing.F) {
+	f.Add("+91 98765-43210", "09876543210", "+919876543210", false)
+	f.Add("(098765) 43.210", "09876543210", "9876543210", true)
+	f.Add("98765 43210 ext", "9876543210", "", false)
+	f.Fuzz(func(t *testing.T, stored, other, variant string, convert bool) {
+		ctx := context.Background()
+		c := memcrm.New(nil)
+		leadID, err := c.AddLead(memcrm.Person{LastName: "L", Phones: map[string]string{"Phone": stored, "Mobile": other}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		contactID, err := c.AddContact(memcrm.Person{LastName: "C", Phones: map[string]string{"Other_Phone": stored}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if convert {
+			if _, err := c.ConvertLead(leadID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		recs, err := c.FindByPhone(ctx, []string{variant})
+		if err != nil {
+			if leadcall.CodeOf(err) != leadcall.CodeInvalid {
+				t.Fatalf("unexpected error %v", err)
+			}
+			return
+		}
+		k := memcrm.PhoneKey(variant)
+		matches := func(vs ...string) bool {
+			for _, v := range vs {
+				if v != "" && memcrm.PhoneKey(v) == k {
+					return true
+				}
+			}
+			return false
+		}
+		found := map[string]bool{}
+		for _, r := range recs {
+			found[r.ID] = true
+		}
+		if want := !convert && matches(stored, other); found[leadID] != want {
+			t.Fatalf("lead found=%v, want %v (stored %q/%q, variant %q, converted %v)", found[leadID], want, stored, other, variant, convert)
+		}
+		for _, ct := range c.Contacts() {
+			if ct.ConvertedFrom == leadID && found[ct.ID] != matches(stored, other) {
+				t.Fatalf("the converted Lead's Contact found=%v, want %v", found[ct.ID], !found[ct.ID])
+			}
+		}
+		if want := matches(stored); found[contactID] != want {
+			t.Fatalf("contact found=%v, want %v (stored %q, variant %q)", found[contactID], want, stored, variant)
+		}
+	})
+}
