@@ -112,7 +112,8 @@ type Config struct {
 	// RefreshToken is the connection's long-lived refresh token (see ExchangeCode). It is
 	// sent only to the accounts server and never appears in logs or errors.
 	RefreshToken string
-	// HTTPClient sends every request. Default: a client with DefaultHTTPTimeout.
+	// HTTPClient sends every request. Default: a client with DefaultHTTPTimeout. The adapter
+	// uses a copy that does not follow redirects.
 	HTTPClient *http.Client
 	// Location is the org's time zone for Call_Start_Time and Due_Date. Default nil: each
 	// time's own location, which the Engine sets to the org's.
@@ -238,6 +239,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{Timeout: DefaultHTTPTimeout}
 	}
+	c.HTTPClient = noRedirects(c.HTTPClient)
 	c.Concurrency = cmp.Or(c.Concurrency, DefaultConcurrency)
 	c.RequestsPerSecond = cmp.Or(c.RequestsPerSecond, DefaultRequestsPerSecond)
 	c.Burst = cmp.Or(c.Burst, DefaultBurst)
@@ -251,6 +253,15 @@ func (c Config) withDefaults() (Config, error) {
 		c.Now = time.Now
 	}
 	return c, nil
+}
+
+// noRedirects returns a copy of hc that does not follow redirects. Zoho's APIs do not
+// redirect; following one would turn a POST into a GET of something else, or send a secret
+// on, so a redirect is returned as it is (and classified as unavailable).
+func noRedirects(hc *http.Client) *http.Client {
+	cp := *hc
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
 }
 
 // checkBaseURL accepts an absolute https URL, or http on a loopback host (tests, a local fake),

@@ -213,6 +213,7 @@ func ExchangeCode(ctx context.Context, p ExchangeParams) (*Grant, error) {
 	if hc == nil {
 		hc = &http.Client{Timeout: DefaultHTTPTimeout}
 	}
+	hc = noRedirects(hc)
 	form := url.Values{
 		"grant_type":    {"authorization_code"},
 		"client_id":     {p.ClientID},
