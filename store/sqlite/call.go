@@ -106,131 +106,6 @@ func (s *Store) validateNewCall(op, orgID string, i int, nc *leadcall.NewCall) e
 	return nil
 }
 
-// InsertCalls stores calls in one transaction, idempotently on (org, device, device call
-// ID). For each call that was new it also, in the same transaction: sets Call.ID, enqueues a
-// sync job when Enqueue is set (SerialKey = NumberE164, or "call:<id>" when that is empty;
-// OrderAt = StartedAt; RunAt = ReceivedAt), stores Review (with OrgID and CallID set), records
-// the call's SIM number as an own number, and appends a call.ingested event (Data: the stored
-// Call) and, with a review, a review.created event (Data: the ReviewItem). Inserted[i] tells
-// whether calls[i] was new; for a duplicate (already stored, or earlier in the same batch)
-// Calls[i].Call.ID is set to the stored call's ID and nothing else happens.
-//
-// For a new call, *Call becomes the stored call: OrgID set, times truncated to the
-// millisecond, a zero ReceivedAt set to the store's clock, an empty SyncStatus set to pending
-// (Enqueue) or none. Every call is checked before anything is written; one invalid call
-// rejects the batch with CodeInvalid naming its index. CodeNotFound when a device is not in
-// the org.
-func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.NewCall) (*leadcall.InsertCallsResult, error) {
-	const op = "sqlite: insert calls"
-	if orgID == "" {
-		return nil, invalid(op, "org_id", "required")
-	}
-	for i := range calls {
-		if err := s.validateNewCall(op, orgID, i, &calls[i]); err != nil {
-			return nil, err
-		}
-	}
-	res := &leadcall.InsertCallsResult{Inserted: make([]bool, len(calls)), Events: []leadcall.Event{}}
-	if len(calls) == 0 {
-		return res, nil
-	}
-	now := s.now()
-	stored := make([]leadcall.Call, len(calls))
-	reviews := make([]leadcall.ReviewItem, len(calls))
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
-		res.Events = res.Events[:0]
-		devices := map[string]bool{}
-		for _, nc := range calls {
-			if !devices[nc.Call.DeviceID] {
-				if err := requireDevice(ctx, tx, op, orgID, nc.Call.DeviceID); err != nil {
-					return err
-				}
-				devices[nc.Call.DeviceID] = true
-			}
-		}
-		st, err := prepareIngest(ctx, tx)
-		if err != nil {
-			return err
-		}
-		defer st.close()
-		for i, nc := range calls {
-			c := normalizeCall(*nc.Call, orgID, nc.Enqueue, now)
-			err := st.insCall.QueryRowContext(ctx,
-				c.OrgID, c.DeviceID, c.DeviceCallID, c.NumberRaw, c.NumberE164, string(c.Type), c.StartedAt.UnixMilli(),
-				c.DurationS, c.SIMSlot, c.SIMNumber, c.ReceivedAt.UnixMilli(), string(c.DeviceKind), c.RepID,
-				string(c.Disposition), string(c.Reason), nullID(c.AssignmentID), c.LeadSource, string(c.SyncStatus),
-				string(c.Outcome), nullString(c.CRM.LeadID), nullString(c.CRM.ContactID), nullString(c.CRM.CallID),
-				nullString(c.CRM.TaskID), c.OwnerID, c.OwnerResolved, c.LastError,
-			).Scan(&c.ID)
-			if errors.Is(err, sql.ErrNoRows) { // a duplicate
-				if err := st.selCall.QueryRowContext(ctx, orgID, c.DeviceID, c.DeviceCallID).Scan(&c.ID); err != nil {
-					return err
-				}
-				stored[i] = leadcall.Call{ID: c.ID}
-				res.Inserted[i] = false
-				continue
-			}
-			if err != nil {
-				return err
-			}
-			res.Inserted[i] = true
-			stored[i] = c
-			if c.SIMNumber != "" {
-				if _, err := st.insOwn.ExecContext(ctx, orgID, c.SIMNumber); err != nil {
-					return err
-				}
-			}
-			if nc.Enqueue {
-				if _, err := st.insJob.ExecContext(ctx, orgID, c.ID, serialKey(&c), c.StartedAt.UnixMilli(),
-					string(leadcall.ModeNormal), "", "", s.cfg.MaxAttempts, c.ReceivedAt.UnixMilli(), now.UnixMilli()); err != nil {
-					return err
-				}
-			}
-			ev, err := s.newEvent(orgID, leadcall.EventCallIngested, now, c.ID, &c)
-			if err != nil {
-				return err
-			}
-			if err := st.event(ctx, &ev); err != nil {
-				return err
-			}
-			res.Events = append(res.Events, ev)
-			if nc.Review == nil {
-				continue
-			}
-			r := *nc.Review
-			r.OrgID, r.CallID, r.Status = orgID, c.ID, leadcall.ReviewOpen
-			r.CreatedAt = truncMS(s.orNow(r.CreatedAt))
-			if err := insertReview(ctx, tx, &r); err != nil {
-				return err
-			}
-			reviews[i] = r
-			ev, err = s.newEvent(orgID, leadcall.EventReviewCreated, now, c.ID, &r)
-			if err != nil {
-				return err
-			}
-			if err := st.event(ctx, &ev); err != nil {
-				return err
-			}
-			res.Events = append(res.Events, ev)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for i, nc := range calls {
-		if !res.Inserted[i] {
-			nc.Call.ID = stored[i].ID
-			continue
-		}
-		*nc.Call = stored[i]
-		if nc.Review != nil {
-			*nc.Review = reviews[i]
-		}
-	}
-	return res, nil
-}
-
 // normalizeCall returns the call as InsertCalls stores it.
 func normalizeCall(c leadcall.Call, orgID string, enqueue bool, now time.Time) leadcall.Call {
 	c.OrgID = orgID
@@ -258,52 +133,6 @@ func serialKey(c *leadcall.Call) string {
 	return "call:" + strconv.FormatInt(c.ID, 10)
 }
 
-// ingestStmts are the statements InsertCalls runs per call, prepared once per batch.
-type ingestStmts struct {
-	insCall, selCall, insJob, insEvent, insOwn *sql.Stmt
-}
-
-func prepareIngest(ctx context.Context, tx *sql.Tx) (*ingestStmts, error) {
-	st := &ingestStmts{}
-	var err error
-	prep := func(dst **sql.Stmt, query string) {
-		if err == nil {
-			*dst, err = tx.PrepareContext(ctx, query)
-		}
-	}
-	prep(&st.insCall, `INSERT INTO calls (org_id, device_id, device_call_id, number_raw, number_e164, call_type,
-			started_at, duration_s, sim_slot, sim_number, received_at, device_kind, rep_id, disposition, reason,
-			assignment_id, lead_source, sync_status, outcome, crm_lead_id, crm_contact_id, crm_call_id, crm_task_id,
-			owner_id, owner_resolved, last_error)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-			$22, $23, $24, $25, $26)
-		ON CONFLICT (org_id, device_id, device_call_id) DO NOTHING
-		RETURNING id`)
-	prep(&st.selCall, `SELECT id FROM calls WHERE org_id = $1 AND device_id = $2 AND device_call_id = $3`)
-	prep(&st.insJob, insertJobSQL)
-	prep(&st.insEvent, `INSERT INTO events (org_id, type, at, call_id, data) VALUES ($1, $2, $3, $4, $5) RETURNING id`)
-	prep(&st.insOwn, `INSERT INTO own_numbers (org_id, number) VALUES ($1, $2) ON CONFLICT (org_id, number) DO NOTHING`)
-	if err != nil {
-		st.close()
-		return nil, err
-	}
-	return st, nil
-}
-
-func (st *ingestStmts) close() {
-	for _, s := range []*sql.Stmt{st.insCall, st.selCall, st.insJob, st.insEvent, st.insOwn} {
-		if s != nil {
-			s.Close()
-		}
-	}
-}
-
-func (st *ingestStmts) event(ctx context.Context, ev *leadcall.Event) error {
-	ev.At = truncMS(ev.At)
-	return st.insEvent.QueryRowContext(ctx, ev.OrgID, string(ev.Type), ev.At.UnixMilli(), nullID(ev.CallID),
-		string(ev.Data)).Scan(&ev.ID)
-}
-
 // Call returns a call.
 func (s *Store) Call(ctx context.Context, orgID string, callID int64) (*leadcall.Call, error) {
 	const op = "sqlite: call"
@@ -326,12 +155,18 @@ func callByID(ctx context.Context, q querier, op, orgID string, callID int64) (*
 	return &c, nil
 }
 
-// args collects query arguments and hands out their $N placeholders.
+// args collects the arguments of a query built at run time and hands out their
+// placeholders, which must appear in the SQL in the order add is called.
+//
+// SQLite-specific: the placeholders are anonymous "?" parameters. SQLite resolves "$N" as a
+// name, by a linear search per parameter when preparing and again when binding, which is
+// quadratic for the thousands of parameters of a multi-row insert. Fixed queries elsewhere use
+// "$N"; a Postgres port changes only this method to return "$" + the argument's number.
 type args []any
 
 func (a *args) add(v any) string {
 	*a = append(*a, v)
-	return "$" + strconv.Itoa(len(*a))
+	return "?"
 }
 
 // in returns "(<placeholders>)" for vs.
@@ -408,8 +243,7 @@ func (s *Store) ListCalls(ctx context.Context, f *leadcall.CallFilter) (*leadcal
 		if err != nil {
 			return nil, invalid(op, "cursor", "%v", err)
 		}
-		at, id := a.add(c[0]), a.add(c[1])
-		where = append(where, fmt.Sprintf("(started_at < %s OR (started_at = %s AND id < %s))", at, at, id))
+		where = append(where, "(started_at < "+a.add(c[0])+" OR (started_at = "+a.add(c[0])+" AND id < "+a.add(c[1])+"))")
 	}
 	if err := requireOrg(ctx, s.r, op, f.OrgID); err != nil {
 		return nil, wrap(op, err)
@@ -498,8 +332,7 @@ func (s *Store) LeadsCreatedFor(ctx context.Context, orgID, e164 string) ([]stri
 			UNION ALL
 			SELECT a.crm_id, c.started_at, c.id
 			FROM calls c
-			JOIN outbox o ON o.call_id = c.id
-			JOIN sync_attempts a ON a.job_id = o.id
+			JOIN sync_attempts a ON a.call_id = c.id
 			WHERE c.org_id = $1 AND c.number_e164 = $2 AND a.op = $4 AND a.outcome IN ($5, $6) AND a.crm_id <> ''
 		) leads
 		GROUP BY lead_id

@@ -30,13 +30,14 @@ func (s *Store) AppendEvents(ctx context.Context, evs []leadcall.Event) ([]leadc
 		return []leadcall.Event{}, nil
 	}
 	out := slices.Clone(evs)
+	for i := range out {
+		out[i].At = s.orNow(out[i].At)
+	}
+	if err := s.prepareBulk(ctx, bulkEvents, len(out)); err != nil {
+		return nil, wrap(op, err)
+	}
 	err := s.write(ctx, op, func(tx *sql.Tx) error {
-		for i := range out {
-			if err := s.insertEvent(ctx, tx, &out[i]); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.insertEvents(ctx, tx, out)
 	})
 	if err != nil {
 		return nil, err

@@ -267,9 +267,9 @@ func (s *Store) RecordIntent(ctx context.Context, f leadcall.Fence, a *leadcall.
 			attempt = fj.attempt
 		}
 		return tx.QueryRowContext(ctx,
-			`INSERT INTO sync_attempts (job_id, attempt, lease_token, op, entity_key, request_hash, started_at)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-			f.JobID, attempt, f.LeaseToken, string(a.Op), a.EntityKey, a.RequestHash, started.UnixMilli()).Scan(&id)
+			`INSERT INTO sync_attempts (job_id, call_id, attempt, lease_token, op, entity_key, request_hash, started_at)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			f.JobID, fj.callID, attempt, f.LeaseToken, string(a.Op), a.EntityKey, a.RequestHash, started.UnixMilli()).Scan(&id)
 	})
 	if err != nil {
 		return err

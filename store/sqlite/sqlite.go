@@ -78,9 +78,10 @@ func (c *Config) withDefaults() (Config, error) {
 // Store is a leadcall.Store in one SQLite file. It is safe for concurrent use. Writes go
 // through a single connection (BEGIN IMMEDIATE, synchronous=FULL), reads through a pool.
 type Store struct {
-	w   *sql.DB // the one writer connection
-	r   *sql.DB // readers (query_only)
-	cfg Config
+	w    *sql.DB // the one writer connection
+	r    *sql.DB // readers (query_only)
+	cfg  Config
+	bulk bulkStmts // prepared multi-row statements
 
 	closeOnce sync.Once
 	closeErr  error
@@ -212,6 +213,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // fails with CodeUnavailable after Close.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.bulk.close()
 		var errs []error
 		if s.r != nil {
 			errs = append(errs, s.r.Close())

@@ -151,16 +151,17 @@ CREATE TABLE outbox (
 );
 -- One active job per call.
 CREATE UNIQUE INDEX outbox_one_active ON outbox (call_id) WHERE state IN ('ready', 'running');
+-- Ready jobs by run time; its state prefix also finds the (few) running jobs whose lease
+-- may have expired.
 CREATE INDEX outbox_ready ON outbox (state, run_at, id);
-CREATE INDEX outbox_lease ON outbox (state, lease_expires_at, id);
 -- The head-of-queue checks of ClaimJobs.
 CREATE INDEX outbox_serial ON outbox (org_id, serial_key, order_at, id) WHERE state IN ('ready', 'running');
-CREATE INDEX outbox_by_call ON outbox (call_id, id);
 
 -- Audit of every CRM create: the intent is committed before the request, the result after.
 CREATE TABLE sync_attempts (
   id           INTEGER PRIMARY KEY AUTOINCREMENT,
   job_id       INTEGER NOT NULL REFERENCES outbox (id),
+  call_id      INTEGER NOT NULL REFERENCES calls (id), -- the job's call, for LeadsCreatedFor
   attempt      INTEGER NOT NULL,
   lease_token  INTEGER NOT NULL,
   op           TEXT    NOT NULL,
@@ -174,6 +175,7 @@ CREATE TABLE sync_attempts (
   error        TEXT    NOT NULL DEFAULT ''
 );
 CREATE INDEX sync_attempts_by_job ON sync_attempts (job_id, op, id);
+CREATE INDEX sync_attempts_by_call ON sync_attempts (call_id);
 
 CREATE TABLE review_items (
   id          INTEGER PRIMARY KEY AUTOINCREMENT,
