@@ -144,9 +144,9 @@ func TestFindByPhoneCompositeRefusedFallsBackToPlainCOQL(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			f := setup(t)
-			composites := 0
+			var composites atomic.Int64
 			f.handle("POST /crm/v8/__composite_requests", func(w http.ResponseWriter, r *http.Request) {
-				composites++
+				composites.Add(1)
 				reply(w, refusal.status, refusal.body)
 			})
 			f.handle("POST /crm/v8/coql", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
@@ -155,12 +155,12 @@ func TestFindByPhoneCompositeRefusedFallsBackToPlainCOQL(t *testing.T) {
 				require.NoError(t, err)
 				require.Empty(t, got)
 			}
-			require.Equal(t, 1, composites, "composite is not tried again for a while")
+			require.EqualValues(t, 1, composites.Load(), "composite is not tried again for a while")
 			require.EqualValues(t, 1+2+2, f.apiHits.Load())
 			f.advance(DefaultFallbackCooldown)
 			_, err := f.crm.FindByPhone(t.Context(), twoVariants)
 			require.NoError(t, err)
-			require.Equal(t, 2, composites, "tried again after the cooldown")
+			require.EqualValues(t, 2, composites.Load(), "tried again after the cooldown")
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -468,11 +469,15 @@ func TestHugeResponseIsCapped(t *testing.T) {
 func TestSyncKeyFieldRefusedWritesWithoutKey(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
+	var bodiesMu sync.Mutex
 	var bodies []string
+	nBodies := func() int { bodiesMu.Lock(); defer bodiesMu.Unlock(); return len(bodies) }
 	f.handle("POST /crm/v8/Calls", func(w http.ResponseWriter, r *http.Request) {
 		b, err := io.ReadAll(r.Body)
 		require.NoError(t, err)
+		bodiesMu.Lock()
 		bodies = append(bodies, string(b))
+		bodiesMu.Unlock()
 		if strings.Contains(string(b), "LC_Sync_Key") {
 			reply(w, 400, `{"data":[{"code":"INVALID_DATA","details":{"api_name":"LC_Sync_Key","json_path":"$.data[0].LC_Sync_Key"},"message":"the field api name given seems to be invalid","status":"error"}]}`)
 			return
@@ -483,22 +488,22 @@ func TestSyncKeyFieldRefusedWritesWithoutKey(t *testing.T) {
 	got, err := f.crm.CreateCall(t.Context(), call)
 	require.NoError(t, err)
 	require.Equal(t, sampleID, got.ID)
-	require.Len(t, bodies, 2)
+	require.Equal(t, 2, nBodies())
 	require.Contains(t, bodies[0], "LC_Sync_Key")
 	require.NotContains(t, bodies[1], "LC_Sync_Key")
 	// The module is known to lack the field now: one request, and no key lookups.
 	_, err = f.crm.CreateCall(t.Context(), call)
 	require.NoError(t, err)
-	require.Len(t, bodies, 3)
+	require.Equal(t, 3, nBodies())
 	id, err := f.crm.FindBySyncKey(t.Context(), crm.ModuleCalls, "lc1C_other")
 	require.NoError(t, err)
 	require.Empty(t, id)
-	require.Len(t, bodies, 3)
+	require.Equal(t, 3, nBodies())
 	// After the recheck interval the field is tried again (an operator may have created it).
 	f.advance(syncKeyRecheck)
 	_, err = f.crm.CreateCall(t.Context(), call)
 	require.NoError(t, err)
-	require.Len(t, bodies, 5)
+	require.Equal(t, 5, nBodies())
 }
 
 func TestCompleteTask(t *testing.T) {
