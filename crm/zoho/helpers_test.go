@@ -207,3 +207,5 @@ func noSecrets(t *testing.T, s string) {
 		require.NotContains(t, s, secret)
 	}
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
