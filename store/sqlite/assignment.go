@@ -41,7 +41,7 @@ func requireDevice(ctx context.Context, q querier, op, orgID, deviceID string) e
 }
 
 // bumpAssignmentsVersion records a change to the device's timeline.
-func bumpAssignmentsVersion(ctx context.Context, tx *sql.Tx, orgID, deviceID string) error {
+func bumpAssignmentsVersion(ctx context.Context, tx *wtx, orgID, deviceID string) error {
 	_, err := tx.ExecContext(ctx,
 		`UPDATE devices SET assignments_version = assignments_version + 1 WHERE org_id = $1 AND id = $2`,
 		orgID, deviceID)
@@ -51,7 +51,7 @@ func bumpAssignmentsVersion(ctx context.Context, tx *sql.Tx, orgID, deviceID str
 // closeOpenAssignment closes the device's open assignment at `at` and bumps the device's
 // AssignmentsVersion. It reports whether there was one to close; CodeInvalid when `at` is
 // before its start.
-func closeOpenAssignment(ctx context.Context, tx *sql.Tx, op, orgID, deviceID string, at time.Time) (bool, error) {
+func closeOpenAssignment(ctx context.Context, tx *wtx, op, orgID, deviceID string, at time.Time) (bool, error) {
 	var id, start int64
 	err := tx.QueryRowContext(ctx,
 		`SELECT id, start_at FROM assignments WHERE org_id = $1 AND device_id = $2 AND end_at IS NULL`,
@@ -98,7 +98,7 @@ func (s *Store) SetAssignment(ctx context.Context, a *leadcall.Assignment) error
 	}
 	start := a.Start.UnixMilli()
 	var id int64
-	err = s.write(ctx, op, func(tx *sql.Tx) error {
+	err = s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		if err := requireDevice(ctx, tx, op, a.OrgID, a.DeviceID); err != nil {
 			return err
 		}
@@ -142,7 +142,7 @@ func (s *Store) CloseAssignment(ctx context.Context, orgID, deviceID string, at 
 	if at.IsZero() {
 		return invalid(op, "at", "required")
 	}
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		if err := requireDevice(ctx, tx, op, orgID, deviceID); err != nil {
 			return err
 		}
@@ -230,7 +230,7 @@ func (s *Store) CorrectAssignment(ctx context.Context, c *leadcall.AssignmentCor
 		return invalid(op, "metadata", "%v", err)
 	}
 	at := s.orNow(c.At)
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		a, err := assignmentByID(ctx, tx, op, c.OrgID, c.AssignmentID)
 		if err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	msqlite "modernc.org/sqlite"
 
 	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/store/sqlite"
 )
 
 const benchBatch = 100
@@ -138,4 +140,41 @@ func BenchmarkClaimComplete(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "jobs/s")
+}
+
+// BenchmarkParallelWrites measures small durable writes (AdvanceJob, as sync workers make
+// them) from 32 goroutines, with group commit (the default) and with every call in its own
+// transaction.
+func BenchmarkParallelWrites(b *testing.B) {
+	for _, tc := range []struct {
+		name  string
+		batch int
+	}{{"grouped", 0}, {"one-per-tx", 1}} {
+		b.Run(tc.name, func(b *testing.B) {
+			st := open(b, filepath.Join(b.TempDir(), "par.db"), &sqlite.Config{WriteBatch: tc.batch})
+			seed(b, st)
+			ctx := context.Background()
+			for i := range 10 {
+				_, err := st.InsertCalls(ctx, "o", storeBatch(i))
+				require.NoError(b, err)
+			}
+			jobs, err := st.ClaimJobs(ctx, &leadcall.ClaimParams{Owner: "bench", Now: t0.Add(365 * 24 * time.Hour), Lease: 24 * time.Hour, Limit: 1000})
+			require.NoError(b, err)
+			require.Len(b, jobs, 1000)
+			var next atomic.Int64
+			b.SetParallelism(16)
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					j := jobs[next.Add(1)%int64(len(jobs))]
+					if err := st.AdvanceJob(ctx, leadcall.Fence{JobID: j.ID, LeaseToken: j.LeaseToken}, leadcall.StepWhoResolved,
+						&leadcall.CallSyncState{OwnerID: "u", OwnerResolved: true}); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+		})
+	}
 }

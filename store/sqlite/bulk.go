@@ -117,7 +117,7 @@ func (s *Store) prepareBulk(ctx context.Context, k *bulkKind, n int) error {
 
 // runBulk runs k in tx over n rows: rowArgs appends row i's arguments, and scan (when non-nil)
 // reads the rows each piece returns, with the index of the piece's first row.
-func (s *Store) runBulk(ctx context.Context, tx *sql.Tx, k *bulkKind, n int,
+func (s *Store) runBulk(ctx context.Context, tx *wtx, k *bulkKind, n int,
 	rowArgs func(a []any, i int) []any, scan func(r *sql.Rows, first int) error) error {
 	first := 0
 	var a []any
@@ -157,7 +157,7 @@ func (s *Store) runBulk(ctx context.Context, tx *sql.Tx, k *bulkKind, n int,
 }
 
 // insertCallRows inserts the calls that are not stored yet and returns the new IDs by key.
-func (s *Store) insertCallRows(ctx context.Context, tx *sql.Tx, calls []leadcall.Call) (map[callKey]int64, error) {
+func (s *Store) insertCallRows(ctx context.Context, tx *wtx, calls []leadcall.Call) (map[callKey]int64, error) {
 	ids := make(map[callKey]int64, len(calls))
 	err := s.runBulk(ctx, tx, bulkCalls, len(calls), func(a []any, i int) []any {
 		c := &calls[i]
@@ -183,7 +183,7 @@ func (s *Store) insertCallRows(ctx context.Context, tx *sql.Tx, calls []leadcall
 }
 
 // insertJobRows enqueues a ready normal-mode job for each call.
-func (s *Store) insertJobRows(ctx context.Context, tx *sql.Tx, orgID string, calls []*leadcall.Call, now time.Time) error {
+func (s *Store) insertJobRows(ctx context.Context, tx *wtx, orgID string, calls []*leadcall.Call, now time.Time) error {
 	return s.runBulk(ctx, tx, bulkJobs, len(calls), func(a []any, i int) []any {
 		c := calls[i]
 		return append(a, orgID, c.ID, serialKey(c), c.StartedAt.UnixMilli(), s.cfg.MaxAttempts,
@@ -193,7 +193,7 @@ func (s *Store) insertJobRows(ctx context.Context, tx *sql.Tx, orgID string, cal
 
 // insertEvents appends evs (At already set) in their order and sets their IDs. A piece's
 // rows get increasing IDs in row order, so its sorted IDs pair up with its rows.
-func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, evs []leadcall.Event) error {
+func (s *Store) insertEvents(ctx context.Context, tx *wtx, evs []leadcall.Event) error {
 	return s.runBulk(ctx, tx, bulkEvents, len(evs), func(a []any, i int) []any {
 		ev := &evs[i]
 		ev.At = truncMS(ev.At)
@@ -222,7 +222,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, evs []leadcall.Eve
 }
 
 // lookupCallIDs sets the ID of calls[i] for each i in idx from the stored calls.
-func lookupCallIDs(ctx context.Context, tx *sql.Tx, orgID string, calls []leadcall.Call, idx []int) error {
+func lookupCallIDs(ctx context.Context, tx *wtx, orgID string, calls []leadcall.Call, idx []int) error {
 	if len(idx) == 0 {
 		return nil
 	}

@@ -57,7 +57,7 @@ func validateDevice(op string, d *leadcall.Device) error {
 // checkSeat returns CodeSeatLimit when the org has a seat limit and as many active devices as
 // it allows, and CodeNotFound when the org does not exist. It runs inside the write
 // transaction that activates a device, so two activations cannot both take the last seat.
-func checkSeat(ctx context.Context, tx *sql.Tx, op, orgID string) error {
+func checkSeat(ctx context.Context, tx *wtx, op, orgID string) error {
 	var limit, active int
 	err := tx.QueryRowContext(ctx,
 		`SELECT seat_limit, (SELECT COUNT(*) FROM devices WHERE org_id = $1 AND active = TRUE) FROM orgs WHERE id = $1`,
@@ -88,7 +88,7 @@ func (s *Store) CreateDevice(ctx context.Context, d *leadcall.Device) error {
 		return invalid(op, "sims", "%v", err)
 	}
 	created := s.orNow(d.CreatedAt)
-	err = s.write(ctx, op, func(tx *sql.Tx) error {
+	err = s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		if err := requireOrg(ctx, tx, op, d.OrgID); err != nil {
 			return err
 		}
@@ -223,7 +223,7 @@ func (s *Store) UpdateDevice(ctx context.Context, d *leadcall.Device, closeAssig
 		return err
 	}
 	var stored *leadcall.Device
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		var wasActive bool
 		err := tx.QueryRowContext(ctx, `SELECT active FROM devices WHERE org_id = $1 AND id = $2`,
 			d.OrgID, d.ID).Scan(&wasActive)
@@ -285,7 +285,7 @@ func (s *Store) RecordHeartbeat(ctx context.Context, hb *leadcall.Heartbeat) err
 		return invalid(op, "sims", "%v", err)
 	}
 	at := s.orNow(hb.At).UnixMilli()
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		res, err := tx.ExecContext(ctx,
 			`UPDATE devices SET
 				last_seen_at = CASE WHEN last_seen_at IS NULL OR last_seen_at < $1 THEN $1 ELSE last_seen_at END,

@@ -9,12 +9,23 @@
 //
 // # Durability and concurrency
 //
-// The file is in WAL mode. Every write runs in one BEGIN IMMEDIATE transaction on a single
+// The file is in WAL mode. Every write runs in a BEGIN IMMEDIATE transaction on a single
 // writer connection with synchronous=FULL, so a method that returns nil has fsync'd its
 // change and survives power loss, not only a crash of the process. Reads use a separate pool
 // of query_only connections and never wait for the writer. Foreign keys are on and
 // busy_timeout is set on every connection (Config.BusyTimeout). A Store is safe for
 // concurrent use; writes are serialised.
+//
+// Writes use group commit: a writer goroutine runs the write calls that are waiting at the
+// same moment (up to Config.WriteBatch) in one transaction, each inside its own SAVEPOINT,
+// and commits them with one fsync. A call that fails is rolled back to its savepoint and
+// alone gets the error; every caller returns only after the shared commit. A call cancelled
+// while it waits never runs; once running it completes. Under concurrency (sync workers,
+// many devices) this multiplies the durable write rate several times; a lone caller sees no
+// difference.
+//
+// Queries are prepared once and reused, and InsertCalls writes a batch with a few
+// multi-row statements, so ingest costs a handful of statements per batch, not per call.
 //
 // # Schema and migrations
 //
@@ -50,6 +61,8 @@
 //
 // The SQL uses $N parameters, ON CONFLICT, RETURNING and partial indexes, which PostgreSQL
 // reads unchanged. What is SQLite-specific is kept apart: the connection settings (sqlite.go),
-// the mapping of SQLite result codes (errors.go), AUTOINCREMENT in the schema, and the
-// concurrency argument of ClaimJobs (one writer; Postgres needs FOR UPDATE SKIP LOCKED).
+// the mapping of SQLite result codes (errors.go), AUTOINCREMENT in the schema, group commit
+// and statement preparation (writer.go, stmtcache.go, bulk.go), the anonymous "?"
+// parameters of queries built at run time (args in call.go), and the concurrency argument of
+// ClaimJobs (one writer; Postgres needs FOR UPDATE SKIP LOCKED).
 package sqlite

@@ -46,7 +46,7 @@ func classify(err error) leadcall.Code {
 	case errors.Is(err, sql.ErrNoRows):
 		return leadcall.CodeNotFound
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, sql.ErrConnDone), errors.Is(err, sql.ErrTxDone):
+		errors.Is(err, sql.ErrConnDone), errors.Is(err, sql.ErrTxDone), errors.Is(err, errClosed):
 		return leadcall.CodeUnavailable
 	}
 	var se *msqlite.Error

@@ -36,7 +36,7 @@ func (s *Store) AppendEvents(ctx context.Context, evs []leadcall.Event) ([]leadc
 	if err := s.prepareBulk(ctx, bulkEvents, len(out)); err != nil {
 		return nil, wrap(op, err)
 	}
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		return s.insertEvents(ctx, tx, out)
 	})
 	if err != nil {
@@ -59,7 +59,7 @@ func validateEvent(op string, ev *leadcall.Event) error {
 }
 
 // insertEvent appends ev inside tx and sets its ID; a zero At becomes the store's clock.
-func (s *Store) insertEvent(ctx context.Context, tx *sql.Tx, ev *leadcall.Event) error {
+func (s *Store) insertEvent(ctx context.Context, tx *wtx, ev *leadcall.Event) error {
 	ev.At = s.orNow(ev.At)
 	var data any
 	if len(ev.Data) > 0 {
@@ -86,7 +86,7 @@ func (s *Store) newEvent(orgID string, typ leadcall.EventType, at time.Time, cal
 }
 
 // appendEvent builds and inserts an event in tx, and adds it to *out.
-func (s *Store) appendEvent(ctx context.Context, tx *sql.Tx, out *[]leadcall.Event, orgID string,
+func (s *Store) appendEvent(ctx context.Context, tx *wtx, out *[]leadcall.Event, orgID string,
 	typ leadcall.EventType, at time.Time, callID int64, v any) error {
 	ev, err := s.newEvent(orgID, typ, at, callID, v)
 	if err != nil {

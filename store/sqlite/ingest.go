@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"context"
-	"database/sql"
 	"slices"
 
 	"github.com/leadcall/leadcall"
@@ -69,7 +68,7 @@ func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.
 			return nil, wrap(op, err)
 		}
 	}
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		clear(res.Inserted)
 		res.Events = res.Events[:0]
 		devices := map[string]bool{}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -227,4 +228,125 @@ func TestEventDataIsStoredVerbatim(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, string(raw), string(evs[0].Data))
 	require.Equal(t, out[0].ID, evs[0].ID)
+}
+
+// blockWriter makes the writer goroutine wait inside a write until release is closed, and
+// returns once it is waiting, so that the test can queue calls behind it.
+func blockWriter(t *testing.T, s *Store) (release chan struct{}, wait func()) {
+	t.Helper()
+	release = make(chan struct{})
+	started := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- s.write(context.Background(), "block", func(context.Context, *wtx) error {
+			close(started)
+			<-release
+			return nil
+		})
+	}()
+	<-started
+	return release, func() { require.NoError(t, <-done) }
+}
+
+// queued waits until n calls wait in the writer's queue.
+func queued(t *testing.T, s *Store, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool { return len(s.queue) == n }, 5*time.Second, time.Millisecond)
+}
+
+func TestGroupCommitIsolatesFailures(t *testing.T) {
+	s := openTest(t, nil)
+	ctx := t.Context()
+	release, wait := blockWriter(t, s)
+	batchesBefore := s.batches.Load()
+
+	const n = 20
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = s.write(ctx, "test", func(ctx context.Context, tx *wtx) error {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO orgs (id, name, settings, created_at) VALUES ($1, '', '{}', 0)`,
+					fmt.Sprintf("org-%d", i)); err != nil {
+					return err
+				}
+				switch i % 4 {
+				case 1: // fails after writing: its row must go
+					return leadcall.Errorf(leadcall.CodeInvalid, "test", "refused %d", i)
+				case 2: // a constraint error mid-way
+					_, err := tx.ExecContext(ctx, `INSERT INTO orgs (id, name, settings, created_at) VALUES ('org-0', '', '{}', 0)`)
+					return err
+				case 3:
+					panic("boom")
+				}
+				return nil
+			})
+		})
+		queued(t, s, i+1) // queue them in order
+	}
+	close(release)
+	wait()
+	wg.Wait()
+
+	require.Equal(t, batchesBefore+1, s.batches.Load(), "one transaction for all %d queued calls", n)
+	for i, err := range errs {
+		var exists int
+		require.NoError(t, s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM orgs WHERE id = $1`, fmt.Sprintf("org-%d", i)).Scan(&exists))
+		switch i % 4 {
+		case 0:
+			require.NoError(t, err, i)
+			require.Equal(t, 1, exists, "call %d committed", i)
+		case 1:
+			require.Equal(t, leadcall.CodeInvalid, leadcall.CodeOf(err), i)
+		case 2:
+			require.Equal(t, leadcall.CodeConflict, leadcall.CodeOf(err), "%d: %v", i, err)
+		case 3:
+			require.Equal(t, leadcall.CodeInternal, leadcall.CodeOf(err), i)
+			require.Contains(t, err.Error(), "panic: boom")
+		}
+		if i%4 != 0 {
+			require.Equal(t, 0, exists, "call %d failed: its writes are rolled back", i)
+		}
+	}
+	require.NoError(t, s.Ping(ctx), "the store survives a panicking write")
+}
+
+func TestGroupCommitCancelledWhileQueued(t *testing.T) {
+	s := openTest(t, nil)
+	release, wait := blockWriter(t, s)
+	ctx, cancel := context.WithCancel(t.Context())
+	ran := false
+	errc := make(chan error, 1)
+	go func() {
+		errc <- s.write(ctx, "test", func(context.Context, *wtx) error { ran = true; return nil })
+	}()
+	queued(t, s, 1)
+	cancel()
+	err := <-errc
+	require.ErrorIs(t, err, context.Canceled)
+	close(release)
+	wait()
+	require.NoError(t, s.write(t.Context(), "after", func(context.Context, *wtx) error { return nil }))
+	require.False(t, ran, "a call cancelled in the queue never runs")
+}
+
+func TestGroupCommitClose(t *testing.T) {
+	s := openTest(t, nil)
+	release, wait := blockWriter(t, s)
+	errc := make(chan error, 1)
+	go func() {
+		errc <- s.write(t.Context(), "test", func(context.Context, *wtx) error { return nil })
+	}()
+	queued(t, s, 1)
+	closed := make(chan error, 1)
+	go func() { closed <- s.Close() }()
+	close(release)
+	wait()
+	require.NoError(t, <-closed)
+	err := <-errc
+	if err != nil { // it either ran before the writer saw Close, or was refused
+		require.Equal(t, leadcall.CodeUnavailable, leadcall.CodeOf(err), "%v", err)
+	}
+	err = s.write(t.Context(), "late", func(context.Context, *wtx) error { return nil })
+	require.Equal(t, leadcall.CodeUnavailable, leadcall.CodeOf(err))
 }

@@ -108,7 +108,7 @@ func (s *Store) ClaimJobs(ctx context.Context, p *leadcall.ClaimParams) ([]leadc
 	now := p.Now.UnixMilli()
 	expires := p.Now.Add(p.Lease).UnixMilli()
 	jobs := []leadcall.Job{}
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		jobs = jobs[:0]
 		ids, err := queryIDs(ctx, tx,
 			`SELECT o.id FROM outbox o WHERE o.state = 'running' AND o.lease_expires_at < $1 AND `+claimEligible+`
@@ -170,7 +170,7 @@ type fencedJob struct {
 
 // fence touches the job (setting step when non-empty) if and only if f still holds its
 // lease: same token and state running. Otherwise it returns ErrLeaseLost and changes nothing.
-func (s *Store) fence(ctx context.Context, tx *sql.Tx, op string, f leadcall.Fence, step leadcall.JobStep, now time.Time) (fencedJob, error) {
+func (s *Store) fence(ctx context.Context, tx *wtx, op string, f leadcall.Fence, step leadcall.JobStep, now time.Time) (fencedJob, error) {
 	var fj fencedJob
 	err := tx.QueryRowContext(ctx,
 		`UPDATE outbox SET step = CASE WHEN $1 = '' THEN step ELSE $1 END, updated_at = $2
@@ -186,7 +186,7 @@ func (s *Store) fence(ctx context.Context, tx *sql.Tx, op string, f leadcall.Fen
 // storeSyncState stores a job's progress on its call. CRM IDs and the owner are
 // first-writer-wins: an ID already stored is never replaced and an empty one never clears;
 // the owner is stored only once resolved. A non-empty outcome replaces the stored one.
-func storeSyncState(ctx context.Context, tx *sql.Tx, callID int64, st *leadcall.CallSyncState) error {
+func storeSyncState(ctx context.Context, tx *wtx, callID int64, st *leadcall.CallSyncState) error {
 	_, err := tx.ExecContext(ctx,
 		`UPDATE calls SET
 			owner_id = CASE WHEN owner_resolved OR NOT $1 THEN owner_id ELSE $2 END,
@@ -210,7 +210,7 @@ func (s *Store) AdvanceJob(ctx context.Context, f leadcall.Fence, step leadcall.
 	if !validSteps[step] {
 		return invalid(op, "step", "unknown step")
 	}
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		fj, err := s.fence(ctx, tx, op, f, step, s.now())
 		if err != nil || st == nil {
 			return err
@@ -257,7 +257,7 @@ func (s *Store) RecordIntent(ctx context.Context, f leadcall.Fence, a *leadcall.
 	started := s.orNow(a.StartedAt)
 	var id int64
 	var attempt int
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		fj, err := s.fence(ctx, tx, op, f, "", s.now())
 		if err != nil {
 			return err
@@ -295,7 +295,7 @@ func (s *Store) FinishAttempt(ctx context.Context, f leadcall.Fence, a *leadcall
 		return invalid(op, "step", "unknown step")
 	}
 	finished := s.orNow(a.FinishedAt)
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		fj, err := s.fence(ctx, tx, op, f, step, s.now())
 		if err != nil {
 			return err
@@ -351,7 +351,7 @@ func (s *Store) RetryJob(ctx context.Context, f leadcall.Fence, runAt time.Time,
 	const op = "sqlite: retry job"
 	now := s.now()
 	runAt = s.orNow(runAt)
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		res, err := tx.ExecContext(ctx,
 			`UPDATE outbox SET state = 'ready', run_at = $1, last_error = $2, lease_owner = '', lease_token = 0,
 				lease_expires_at = NULL, updated_at = $3
@@ -369,7 +369,7 @@ func (s *Store) RetryJob(ctx context.Context, f leadcall.Fence, runAt time.Time,
 func (s *Store) ReleaseJob(ctx context.Context, f leadcall.Fence) error {
 	const op = "sqlite: release job"
 	now := s.now()
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		res, err := tx.ExecContext(ctx,
 			`UPDATE outbox SET state = 'ready', attempt = CASE WHEN attempt > 0 THEN attempt - 1 ELSE 0 END,
 				lease_owner = '', lease_token = 0, lease_expires_at = NULL, updated_at = $1
@@ -419,7 +419,7 @@ func (s *Store) CompleteJob(ctx context.Context, f leadcall.Fence, p *leadcall.C
 		evs    []leadcall.Event
 		review leadcall.ReviewItem
 	)
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		evs = nil
 		var orgID string
 		var callID int64
@@ -491,7 +491,7 @@ func (s *Store) EnqueueJob(ctx context.Context, p *leadcall.EnqueueParams) (*lea
 		return nil, err
 	}
 	var job *leadcall.Job
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		var err error
 		job, err = s.enqueue(ctx, tx, op, p)
 		return err
@@ -528,7 +528,7 @@ func validateJobOptions(op string, p *leadcall.EnqueueParams) error {
 }
 
 // enqueue is EnqueueJob inside tx; p has been validated.
-func (s *Store) enqueue(ctx context.Context, tx *sql.Tx, op string, p *leadcall.EnqueueParams) (*leadcall.Job, error) {
+func (s *Store) enqueue(ctx context.Context, tx *wtx, op string, p *leadcall.EnqueueParams) (*leadcall.Job, error) {
 	c, err := callByID(ctx, tx, op, p.OrgID, p.CallID)
 	if err != nil {
 		return nil, err

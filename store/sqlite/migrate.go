@@ -79,7 +79,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return wrap(op, err)
 	}
 	for _, m := range ms {
-		err := s.write(ctx, op, func(tx *sql.Tx) error {
+		err := s.writeDirect(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
 			var current sql.NullInt64
 			if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&current); err != nil {
 				return err

@@ -26,7 +26,7 @@ func (s *Store) CreateOrg(ctx context.Context, o *leadcall.Org) error {
 		return invalid(op, "settings", "%v", err)
 	}
 	created := s.orNow(o.CreatedAt)
-	err = s.write(ctx, op, func(tx *sql.Tx) error {
+	err = s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		res, err := tx.ExecContext(ctx,
 			`INSERT INTO orgs (id, name, settings, seat_limit, created_at) VALUES ($1, $2, $3, $4, $5)
 			 ON CONFLICT (id) DO NOTHING`,
@@ -95,7 +95,7 @@ func (s *Store) UpdateOrg(ctx context.Context, o *leadcall.Org) error {
 	if err != nil {
 		return invalid(op, "settings", "%v", err)
 	}
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		res, err := tx.ExecContext(ctx,
 			`UPDATE orgs SET name = $1, settings = $2, seat_limit = $3 WHERE id = $4`,
 			o.Name, settings, o.SeatLimit, o.ID)
@@ -128,7 +128,7 @@ func (s *Store) CreateRep(ctx context.Context, r *leadcall.Rep) error {
 		return err
 	}
 	created := s.orNow(r.CreatedAt)
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		if err := requireOrg(ctx, tx, op, r.OrgID); err != nil {
 			return err
 		}
@@ -219,7 +219,7 @@ func (s *Store) UpdateRep(ctx context.Context, r *leadcall.Rep) error {
 	if err := validateRep(op, r); err != nil {
 		return err
 	}
-	return s.write(ctx, op, func(tx *sql.Tx) error {
+	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		res, err := tx.ExecContext(ctx,
 			`UPDATE reps SET name = $1, email = $2, crm_user_id = $3 WHERE org_id = $4 AND id = $5`,
 			r.Name, r.Email, r.CRMUserID, r.OrgID, r.ID)
@@ -245,7 +245,7 @@ func (s *Store) PauseOrg(ctx context.Context, orgID string, until time.Time, rea
 		return nil, invalid(op, "until", "required")
 	}
 	var evs []leadcall.Event
-	err := s.write(ctx, op, func(tx *sql.Tx) error {
+	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		if err := requireOrg(ctx, tx, op, orgID); err != nil {
 			return err
 		}

@@ -38,7 +38,7 @@ func scanReview(sc interface{ Scan(...any) error }) (leadcall.ReviewItem, error)
 }
 
 // insertReview stores r (OrgID, CallID, Status and CreatedAt already set) and sets r.ID.
-func insertReview(ctx context.Context, tx *sql.Tx, r *leadcall.ReviewItem) error {
+func insertReview(ctx context.Context, tx *wtx, r *leadcall.ReviewItem) error {
 	cand, err := toJSON(r.Candidates)
 	if err != nil {
 		return err
@@ -185,7 +185,7 @@ func (s *Store) ResolveReview(ctx context.Context, p *leadcall.ResolveReviewPara
 		item *leadcall.ReviewItem
 		evs  []leadcall.Event
 	)
-	err = s.write(ctx, op, func(tx *sql.Tx) error {
+	err = s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		evs = nil
 		var err error
 		item, err = reviewByID(ctx, tx, op, p.OrgID, p.ID)

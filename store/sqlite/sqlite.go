@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/leadcall/leadcall"
@@ -28,6 +29,8 @@ const (
 	// DefaultMaxAttempts is the MaxAttempts of jobs enqueued without one (InsertCalls always,
 	// EnqueueJob when EnqueueParams.MaxAttempts is 0).
 	DefaultMaxAttempts = 20
+	// DefaultWriteBatch is how many concurrent write calls may share one transaction.
+	DefaultWriteBatch = 64
 )
 
 // Config tunes a Store. The zero value (or a nil *Config) gives the documented defaults.
@@ -40,6 +43,10 @@ type Config struct {
 	ReadConns int
 	// MaxAttempts is the MaxAttempts of jobs enqueued without one. Default DefaultMaxAttempts.
 	MaxAttempts int
+	// WriteBatch is the most write calls that share one transaction and one fsync (group
+	// commit; see the package doc). Default DefaultWriteBatch; 1 gives every call its own
+	// transaction.
+	WriteBatch int
 	// Logger receives migration and shutdown messages. Default: discard.
 	Logger *slog.Logger
 	// Now is the store's clock, used where a method fills in a zero time (CreatedAt, event
@@ -62,7 +69,10 @@ func (c *Config) withDefaults() (Config, error) {
 		return out, fmt.Errorf("ReadConns %d: must not be negative", out.ReadConns)
 	case out.MaxAttempts < 0:
 		return out, fmt.Errorf("MaxAttempts %d: must not be negative", out.MaxAttempts)
+	case out.WriteBatch < 0:
+		return out, fmt.Errorf("WriteBatch %d: must not be negative", out.WriteBatch)
 	}
+	out.WriteBatch = cmp.Or(out.WriteBatch, DefaultWriteBatch)
 	out.BusyTimeout = cmp.Or(out.BusyTimeout, DefaultBusyTimeout)
 	out.ReadConns = cmp.Or(out.ReadConns, DefaultReadConns)
 	out.MaxAttempts = cmp.Or(out.MaxAttempts, DefaultMaxAttempts)
@@ -78,10 +88,18 @@ func (c *Config) withDefaults() (Config, error) {
 // Store is a leadcall.Store in one SQLite file. It is safe for concurrent use. Writes go
 // through a single connection (BEGIN IMMEDIATE, synchronous=FULL), reads through a pool.
 type Store struct {
-	w    *sql.DB // the one writer connection
-	r    *sql.DB // readers (query_only)
-	cfg  Config
-	bulk bulkStmts // prepared multi-row statements
+	w      *sql.DB   // the one writer connection
+	r      *readDB   // readers (query_only)
+	wcache stmtCache // statements prepared on the writer (stmtcache.go)
+	cfg    Config
+	bulk   bulkStmts // prepared multi-row statements
+
+	// Group commit (writer.go).
+	queue         chan *writeReq
+	closing       chan struct{} // closed by Close
+	writerDone    chan struct{} // closed when the writer goroutine has exited
+	batches       atomic.Int64  // transactions the writer ran
+	batchedWrites atomic.Int64  // write calls they held
 
 	closeOnce sync.Once
 	closeErr  error
@@ -137,6 +155,10 @@ func Open(ctx context.Context, path string, cfg *Config) (*Store, error) {
 		return nil, err
 	}
 
+	s.queue = make(chan *writeReq, c.WriteBatch)
+	s.closing = make(chan struct{})
+	s.writerDone = make(chan struct{})
+
 	r, err := openDB(abs, url.Values{
 		"_busy_timeout": {busy},
 		"_foreign_keys": {"on"},
@@ -149,11 +171,13 @@ func Open(ctx context.Context, path string, cfg *Config) (*Store, error) {
 	}
 	r.SetMaxOpenConns(c.ReadConns)
 	r.SetMaxIdleConns(c.ReadConns)
-	s.r = r
+	s.r = &readDB{DB: r}
 	if err := r.PingContext(ctx); err != nil {
-		s.Close()
+		r.Close()
+		w.Close()
 		return nil, leadcall.NewError(classify(err), op, err)
 	}
+	go s.runWriter()
 	return s, nil
 }
 
@@ -213,12 +237,12 @@ func (s *Store) Ping(ctx context.Context) error {
 // fails with CodeUnavailable after Close.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		close(s.closing)
+		<-s.writerDone
 		s.bulk.close()
-		var errs []error
-		if s.r != nil {
-			errs = append(errs, s.r.Close())
-		}
-		errs = append(errs, s.w.Close())
+		s.wcache.close()
+		s.r.cache.close()
+		errs := []error{s.r.Close(), s.w.Close()}
 		s.closeErr = errors.Join(errs...)
 		if s.closeErr != nil {
 			s.cfg.Logger.Warn("sqlite: close", "err", s.closeErr)
@@ -242,21 +266,4 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-}
-
-// write runs fn in one write transaction (BEGIN IMMEDIATE on the writer connection) and
-// commits it. Any error from fn rolls back; errors are classified and wrapped with op.
-func (s *Store) write(ctx context.Context, op string, fn func(tx *sql.Tx) error) error {
-	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return wrap(op, err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return wrap(op, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return wrap(op, err)
-	}
-	return nil
 }
