@@ -45,6 +45,7 @@ type CRM struct {
 	pausedUntil       time.Time // after a 429: refuse locally until then
 	compositeOffUntil time.Time // after Zoho refused the composite API
 	coqlOffUntil      time.Time // after Zoho refused COQL for lookups
+	fieldsOffUntil    time.Time // after Zoho refused field metadata for the adapter's checks
 	syncKeys          map[crm.Module]syncKeyState
 	fields            map[crm.Module]fieldsEntry
 }
@@ -288,13 +289,17 @@ func (c *CRM) interpret(op string, status int, header http.Header, body []byte) 
 	return resp, nil
 }
 
-// pauseFor reads Retry-After (default DefaultRetryAfter) and refuses requests locally until
-// then, so a rate-limited org is not hammered (go-github's checkRateLimitBeforeDo).
+// pauseFor returns how long a rate-limited caller should wait: Retry-After, or
+// DefaultRetryAfter when Zoho sends none (it documents none). When Zoho did say when, the
+// connection also refuses requests locally until then, so a rate-limited org is not hammered
+// (go-github's checkRateLimitBeforeDo); a guessed wait is only reported, because the Engine
+// pauses the org on CodeRateLimited anyway and a guess must not block a caller that knows
+// better.
 func (c *CRM) pauseFor(header http.Header) time.Duration {
 	now := c.cfg.Now()
 	d := parseRetryAfter(header.Get("Retry-After"), now)
 	if d <= 0 {
-		d = DefaultRetryAfter
+		return DefaultRetryAfter
 	}
 	c.mu.Lock()
 	if until := now.Add(d); until.After(c.pausedUntil) {

@@ -210,12 +210,14 @@ const placeholderLeadID = "0"
 // Call and Task refer to the new Lead's ID with @{lead:$.data[0].details.id}. Without it, or
 // when Zoho refuses it, the parts are created one by one.
 //
-// Each part has its own result, classified like the single creates. Parts after a Lead that
-// failed are "not attempted" (CodeInvalid), except when the Lead failed because a Lead with
-// the same sync key exists (CodeConflict with ExistingID): then the Call and Task are created
-// linked to that Lead, which the Engine adopts. A nil bundle or one without a Call gives
-// CodeInvalid. The error is for the request as a whole (rate limit, auth, an ambiguous
-// failure of the composite request).
+// Each part has its own result, classified like the single creates. Parts after a part that
+// failed are not attempted: their Err wraps crm.ErrNotAttempted (with CodeInvalid: nothing
+// was written). A Lead whose sync key exists is such a failure (CodeConflict with ExistingID);
+// the Engine adopts it and goes on with single creates. One exception, to keep results true:
+// Zoho runs the sub-requests of a composite request independently, so a Task may be created
+// although the Call before it failed on Zoho's side; its result then says Created. A nil
+// bundle or one without a Call gives CodeInvalid. The error is for the request as a whole
+// (rate limit, auth, an ambiguous failure of the composite request).
 func (c *CRM) CreateBundle(ctx context.Context, b *crm.Bundle) (*crm.BundleResult, error) {
 	const op = "zoho: create bundle"
 	if b == nil || b.Call == nil {
@@ -224,76 +226,81 @@ func (c *CRM) CreateBundle(ctx context.Context, b *crm.Bundle) (*crm.BundleResul
 	return c.createBundle(ctx, op, b, 0)
 }
 
+// bundlePart is one part of a bundle on its way to Zoho.
+type bundlePart struct {
+	name   string // sub_request_id: lead, call, task
+	module crm.Module
+	key    string
+	rec    record          // checked record; links to placeholderLeadID when the bundle has a Lead
+	result *crm.PartResult // where the outcome goes
+}
+
+func notAttempted(op string) error {
+	return &leadcall.Error{Code: leadcall.CodeInvalid, Op: op, Err: crm.ErrNotAttempted}
+}
+
 func (c *CRM) createBundle(ctx context.Context, op string, b *crm.Bundle, attempt int) (*crm.BundleResult, error) {
 	res := &crm.BundleResult{}
-	var leadRec record
-	if b.Lead != nil {
-		var err error
-		if leadRec, err = c.leadRecord(op, b.Lead); err != nil {
-			res.Lead.Err = err
-			c.notAttempted(op, res, b)
-			return res, nil
-		}
-	}
-	// With a Lead, the parts link to it; the placeholder is replaced by the reference or the
-	// real ID before sending.
+	// With a Lead, the parts link to it: a placeholder while they are checked, replaced by a
+	// reference (composite) or the new ID (plain) before sending.
 	who := func(own crm.Ref) crm.Ref {
 		if b.Lead != nil {
 			return crm.Ref{Module: crm.ModuleLeads, ID: placeholderLeadID}
 		}
 		return own
 	}
-	callRec, callErr := c.callRecord(op, withCallWho(b.Call, who(b.Call.Who)))
-	var taskRec record
-	var taskErr error
+	type pending struct {
+		part  bundlePart
+		build func() (record, error)
+	}
+	var all []pending
+	if b.Lead != nil {
+		all = append(all, pending{bundlePart{"lead", crm.ModuleLeads, b.Lead.SyncKey, nil, &res.Lead},
+			func() (record, error) { return c.leadRecord(ctx, op, b.Lead) }})
+	}
+	all = append(all, pending{bundlePart{"call", crm.ModuleCalls, b.Call.SyncKey, nil, &res.Call},
+		func() (record, error) { return c.callRecord(ctx, op, withCallWho(b.Call, who(b.Call.Who))) }})
 	if b.Task != nil {
-		taskRec, taskErr = c.taskRecord(op, withTaskWho(b.Task, who(b.Task.Who)))
+		all = append(all, pending{bundlePart{"task", crm.ModuleTasks, b.Task.SyncKey, nil, &res.Task},
+			func() (record, error) { return c.taskRecord(op, withTaskWho(b.Task, who(b.Task.Who))) }})
 	}
-	res.Call.Err = callErr
-	res.Task.Err = taskErr
-
-	var subs []subRequest
-	var parts []string
-	add := func(id string, m crm.Module, rec record, key string) {
-		subs = append(subs, subRequest{ID: id, Method: "POST", URI: "/crm/" + apiVersion + "/" + string(m),
-			Body: c.writeBody(withKey(rec, key, key != "" && c.syncKeyWritable(m)))})
-		parts = append(parts, id)
+	// Check the parts in order: the first that fails stops the ones after it.
+	var parts []bundlePart
+	for i, p := range all {
+		rec, err := p.build()
+		if err != nil {
+			p.part.result.Err = err
+			for _, rest := range all[i+1:] {
+				rest.part.result.Err = notAttempted(op)
+			}
+			break
+		}
+		p.part.rec = rec
+		parts = append(parts, p.part)
 	}
-	if leadRec != nil {
-		add("lead", crm.ModuleLeads, leadRec, b.Lead.SyncKey)
-	}
-	if callErr == nil {
-		add("call", crm.ModuleCalls, relink(callRec, b.Lead != nil), b.Call.SyncKey)
-	}
-	if b.Task != nil && taskErr == nil {
-		add("task", crm.ModuleTasks, relink(taskRec, b.Lead != nil), b.Task.SyncKey)
-	}
-	if len(subs) > 1 && c.compositeAllowed() {
+	if len(parts) > 1 && c.compositeAllowed() {
+		subs := make([]subRequest, len(parts))
+		for i, p := range parts {
+			rec := p.rec
+			if p.module != crm.ModuleLeads && b.Lead != nil {
+				rec = linkTo(rec, bundleLeadRef)
+			}
+			subs[i] = subRequest{ID: p.name, Method: "POST", URI: "/crm/" + apiVersion + "/" + string(p.module),
+				Body: c.writeBody(withKey(rec, p.key, p.key != "" && c.syncKeyWritable(p.module)))}
+		}
 		results, err := c.composite(ctx, op, subs, true)
 		if err == nil {
-			return c.bundleResults(ctx, op, b, res, parts, results, callRec, taskRec, attempt)
+			return c.bundleResults(ctx, op, b, res, parts, results, attempt)
 		}
 		if !errors.Is(err, errCompositeRefused) {
 			return nil, err
 		}
 	}
-	return c.bundlePlain(ctx, op, b, res, leadRec, callRec, taskRec)
+	c.bundlePlain(ctx, op, b, parts)
+	return res, nil
 }
 
-// relink replaces the placeholder Lead link with the composite reference.
-func relink(rec record, toBundleLead bool) record {
-	if !toBundleLead {
-		return rec
-	}
-	out := make(record, len(rec))
-	for k, v := range rec {
-		out[k] = v
-	}
-	out[fieldWhatID] = map[string]string{"id": bundleLeadRef}
-	return out
-}
-
-// linkTo points a Call or Task record at the Lead id instead of the placeholder.
+// linkTo points a Call or Task record of a bundle at the Lead id (or reference).
 func linkTo(rec record, id string) record {
 	out := make(record, len(rec))
 	for k, v := range rec {
@@ -308,130 +315,109 @@ func linkTo(rec record, id string) record {
 func withCallWho(c *crm.Call, who crm.Ref) *crm.Call { cp := *c; cp.Who = who; return &cp }
 func withTaskWho(t *crm.Task, who crm.Ref) *crm.Task { cp := *t; cp.Who = who; return &cp }
 
-// notAttempted marks the Call and Task of a bundle whose Lead failed.
-func (c *CRM) notAttempted(op string, res *crm.BundleResult, b *crm.Bundle) {
-	res.Call = crm.PartResult{Err: leadcall.Errorf(leadcall.CodeInvalid, op, "not attempted")}
-	if b.Task != nil {
-		res.Task = crm.PartResult{Err: leadcall.Errorf(leadcall.CodeInvalid, op, "not attempted")}
-	}
-}
-
-// bundleResults maps the composite's results to the bundle's parts.
+// bundleResults maps the composite's results to the bundle's parts, in order.
 func (c *CRM) bundleResults(ctx context.Context, op string, b *crm.Bundle, res *crm.BundleResult,
-	parts []string, results []subResult, callRec, taskRec record, attempt int) (*crm.BundleResult, error) {
-	byPart := make(map[string]subResult, len(parts))
+	parts []bundlePart, results []subResult, attempt int) (*crm.BundleResult, error) {
+	leadID, failed := "", false
 	for i, p := range parts {
-		byPart[p] = results[i]
-	}
-	partID := func(name string, m crm.Module, key string) (string, error) {
-		r := byPart[name]
-		if r.err != nil {
-			return "", r.err
-		}
-		items, err := decodeRecordResponse(r.resp.body, "data")
-		if err != nil || len(items) != 1 {
-			if err == nil {
-				err = fmt.Errorf("%d results for 1 record", len(items))
+		r := results[i]
+		id, err := c.subResultID(ctx, op, p, r)
+		if isSyncKeyRefused(err) && p.key != "" {
+			// Zoho refused the LC_Sync_Key field, so nothing was written for this part.
+			c.markSyncKey(p.module, syncKeyMissing, err)
+			if p.module == crm.ModuleLeads && attempt == 0 && !anySucceeded(results[i+1:]) {
+				// The parts after the Lead could not refer to it: the whole bundle again.
+				return c.createBundle(ctx, op, b, attempt+1)
 			}
-			return "", malformed(op, r.resp.status, err)
-		}
-		return c.resultID(ctx, op, m, r.resp.status, items[0], key)
-	}
-	created := func(p *crm.PartResult, m crm.Module, key, id string, err error) {
-		if err != nil {
-			p.Err = err
-			return
-		}
-		p.Created = &crm.Created{ID: id}
-		if key != "" && c.syncKeyWritable(m) {
-			c.rememberKey(m, key, id)
-		}
-	}
-
-	leadID := ""
-	if b.Lead != nil {
-		id, err := partID("lead", crm.ModuleLeads, b.Lead.SyncKey)
-		if isSyncKeyRefused(err) && attempt == 0 && !byPart["call"].executed && !byPart["task"].executed {
-			// The org has no usable LC_Sync_Key on Leads and nothing was written: again without it.
-			c.markSyncKey(crm.ModuleLeads, syncKeyMissing, err)
-			return c.createBundle(ctx, op, b, attempt+1)
-		}
-		created(&res.Lead, crm.ModuleLeads, b.Lead.SyncKey, id, err)
-		if err == nil {
-			leadID = id
-			c.rememberLead(b.Lead, id)
-		} else {
-			var le *leadcall.Error
-			if errors.As(err, &le) && le.Code == leadcall.CodeConflict && le.ExistingID != "" {
-				leadID = le.ExistingID
+			if !failed {
+				rec := p.rec
+				if p.module != crm.ModuleLeads && b.Lead != nil {
+					rec = linkTo(rec, leadID)
+				}
+				var cr *crm.Created
+				if cr, err = c.createOne(ctx, op, p.module, rec, p.key); err == nil {
+					id = cr.ID
+				}
 			}
 		}
-	}
-	finish := func(name string, p *crm.PartResult, m crm.Module, rec record, key string) {
-		if _, sent := byPart[name]; !sent {
-			return // refused before sending; its error is set
-		}
-		r := byPart[name]
-		if b.Lead != nil && res.Lead.Err != nil && !r.executed {
-			if leadID == "" {
-				p.Err = leadcall.Errorf(leadcall.CodeInvalid, op, "not attempted")
-				return
+		switch {
+		case err == nil:
+			p.result.Created = &crm.Created{ID: id}
+			if p.module == crm.ModuleLeads {
+				leadID = id
+				c.rememberLead(b.Lead, id)
 			}
-			// The Lead exists already (sync-key conflict): link to it instead.
-			p.Created, p.Err = c.createOne(ctx, op, m, linkTo(rec, leadID), key)
-			return
+		case failed && !maybeWritten(err):
+			// After a failed part, one that wrote nothing counts as not attempted.
+			p.result.Err = notAttempted(op)
+		default:
+			p.result.Err = err
+			failed = true
 		}
-		id, err := partID(name, m, key)
-		if isSyncKeyRefused(err) && key != "" {
-			// Nothing was written for this part: write it again without the key.
-			c.markSyncKey(m, syncKeyMissing, err)
-			if b.Lead != nil {
-				rec = linkTo(rec, leadID)
-			}
-			p.Created, p.Err = c.createOne(ctx, op, m, rec, key)
-			return
-		}
-		created(p, m, key, id, err)
-	}
-	finish("call", &res.Call, crm.ModuleCalls, callRec, b.Call.SyncKey)
-	if b.Task != nil {
-		finish("task", &res.Task, crm.ModuleTasks, taskRec, b.Task.SyncKey)
 	}
 	return res, nil
 }
 
-// bundlePlain creates the parts one request at a time.
-func (c *CRM) bundlePlain(ctx context.Context, op string, b *crm.Bundle, res *crm.BundleResult,
-	leadRec, callRec, taskRec record) (*crm.BundleResult, error) {
-	leadID := ""
-	if b.Lead != nil {
-		cr, err := c.createOne(ctx, op, crm.ModuleLeads, leadRec, b.Lead.SyncKey)
-		if err != nil {
-			res.Lead.Err = err
-			var le *leadcall.Error
-			if !errors.As(err, &le) || le.Code != leadcall.CodeConflict || le.ExistingID == "" {
-				c.notAttempted(op, res, b)
-				return res, nil
+// subResultID interprets one sub-request's result as a created record's ID.
+func (c *CRM) subResultID(ctx context.Context, op string, p bundlePart, r subResult) (string, error) {
+	if r.err != nil {
+		return "", r.err
+	}
+	items, err := decodeRecordResponse(r.resp.body, "data")
+	if err == nil && len(items) != 1 {
+		err = fmt.Errorf("%d results for 1 record", len(items))
+	}
+	if err != nil {
+		return "", malformed(op, r.resp.status, err)
+	}
+	id, err := c.resultID(ctx, op, p.module, r.resp.status, items[0], p.key)
+	if err == nil && p.key != "" && c.syncKeyWritable(p.module) {
+		c.rememberKey(p.module, p.key, id)
+	}
+	return id, err
+}
+
+// maybeWritten reports whether a failed write may have been applied (reliability.md §3.5).
+func maybeWritten(err error) bool {
+	switch leadcall.CodeOf(err) {
+	case leadcall.CodeUnavailable, leadcall.CodeUnknown, leadcall.CodeInternal:
+		return true
+	}
+	return false
+}
+
+// anySucceeded reports whether a sub-request among results ran and wrote its record.
+func anySucceeded(results []subResult) bool {
+	for _, r := range results {
+		if r.executed && r.err == nil {
+			if items, err := decodeRecordResponse(r.resp.body, "data"); err == nil && len(items) == 1 && items[0].ok() {
+				return true
 			}
-			leadID = le.ExistingID
-		} else {
-			res.Lead.Created = cr
+		}
+	}
+	return false
+}
+
+// bundlePlain creates the parts one request at a time, stopping at the first failure.
+func (c *CRM) bundlePlain(ctx context.Context, op string, b *crm.Bundle, parts []bundlePart) {
+	leadID := ""
+	for i, p := range parts {
+		rec := p.rec
+		if p.module != crm.ModuleLeads && b.Lead != nil {
+			rec = linkTo(rec, leadID)
+		}
+		cr, err := c.createOne(ctx, op, p.module, rec, p.key)
+		if err != nil {
+			p.result.Err = err
+			for _, rest := range parts[i+1:] {
+				rest.result.Err = notAttempted(op)
+			}
+			return
+		}
+		p.result.Created = cr
+		if p.module == crm.ModuleLeads {
 			leadID = cr.ID
 			c.rememberLead(b.Lead, cr.ID)
 		}
 	}
-	one := func(p *crm.PartResult, m crm.Module, rec record, key string) {
-		if p.Err != nil {
-			return
-		}
-		if b.Lead != nil {
-			rec = linkTo(rec, leadID)
-		}
-		p.Created, p.Err = c.createOne(ctx, op, m, rec, key)
-	}
-	one(&res.Call, crm.ModuleCalls, callRec, b.Call.SyncKey)
-	if b.Task != nil {
-		one(&res.Task, crm.ModuleTasks, taskRec, b.Task.SyncKey)
-	}
-	return res, nil
 }

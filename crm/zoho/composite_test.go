@@ -24,7 +24,7 @@ func insertOK(id string) string {
 
 func testBundle(start time.Time) *crm.Bundle {
 	return &crm.Bundle{
-		Lead: &crm.Lead{SyncKey: "lc1L_lead", LastName: "Inbound Lead", Phone: "+919876543210", LeadSource: "Advertisement"},
+		Lead: &crm.Lead{SyncKey: "lc1L_lead", LastName: "Inbound Lead", Phone: "+919876543210"},
 		Call: &crm.Call{SyncKey: "lc1C_call", Subject: "Missed inbound call", Type: crm.CallMissed, Start: start,
 			Who: crm.Ref{Module: crm.ModuleContacts, ID: "ignored"}},
 		Task: &crm.Task{SyncKey: "lc1T_task", Subject: "Call back +919876543210", Due: start},
@@ -33,7 +33,7 @@ func testBundle(start time.Time) *crm.Bundle {
 
 const bundleBody = `{"rollback_on_fail":false,"parallel_execution":false,"concurrent_execution":false,"__composite_requests":[
 	{"sub_request_id":"lead","method":"POST","uri":"/crm/v8/Leads","params":{},"headers":{},"body":{"data":[
-		{"Last_Name":"Inbound Lead","Phone":"+919876543210","Lead_Source":"Advertisement","LC_Sync_Key":"lc1L_lead"}]}},
+		{"Last_Name":"Inbound Lead","Phone":"+919876543210","LC_Sync_Key":"lc1L_lead"}]}},
 	{"sub_request_id":"call","method":"POST","uri":"/crm/v8/Calls","params":{},"headers":{},"body":{"data":[
 		{"Subject":"Missed inbound call","Call_Type":"Missed","Call_Start_Time":"2025-03-01T10:00:00+05:30",
 		 "What_Id":{"id":"@{lead:$.data[0].details.id}"},"$se_module":"Leads","LC_Sync_Key":"lc1C_call"}]}},
@@ -102,43 +102,42 @@ func TestCreateBundleLeadFails(t *testing.T) {
 	require.Equal(t, "Phone", le.Field)
 	for _, p := range []crm.PartResult{res.Call, res.Task} {
 		require.Nil(t, p.Created)
-		le := requireCode(t, p.Err, leadcall.CodeInvalid)
-		require.Contains(t, le.Error(), "not attempted")
+		require.ErrorIs(t, p.Err, crm.ErrNotAttempted)
+		requireCode(t, p.Err, leadcall.CodeInvalid)
 	}
 	require.EqualValues(t, 1, f.apiHits.Load())
 }
 
-func TestCreateBundleLeadConflictLinksToExistingLead(t *testing.T) {
+func TestCreateBundleLeadConflictStopsTheRest(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	f.handle("POST /crm/v8/__composite_requests", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, 207, compositeReply(subOK(400, testdata(t, "insert_duplicate_sync_key.json")),
 			subFailed("INVALID_REFERENCE"), subFailed("INVALID_REFERENCE")))
 	})
-	var mu sync.Mutex
-	var links []string
-	for _, m := range []string{"Calls", "Tasks"} {
-		f.handle("POST /crm/v8/"+m, func(w http.ResponseWriter, r *http.Request) {
-			var body struct {
-				Data []struct {
-					WhatID   map[string]string `json:"What_Id"`
-					SEModule string            `json:"$se_module"`
-				} `json:"data"`
-			}
-			require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
-			mu.Lock()
-			links = append(links, m+":"+body.Data[0].SEModule+":"+body.Data[0].WhatID["id"])
-			mu.Unlock()
-			reply(w, 201, insertOK(m+"-1"))
-		})
-	}
 	res, err := f.crm.CreateBundle(t.Context(), testBundle(bundleStart))
 	require.NoError(t, err)
 	le := requireCode(t, res.Lead.Err, leadcall.CodeConflict)
-	require.Equal(t, "2008662000006256222", le.ExistingID)
-	require.Equal(t, "Calls-1", res.Call.Created.ID)
-	require.Equal(t, "Tasks-1", res.Task.Created.ID)
-	require.Equal(t, []string{"Calls:Leads:2008662000006256222", "Tasks:Leads:2008662000006256222"}, links)
+	require.Equal(t, "2008662000006256222", le.ExistingID, "the Engine adopts it and goes on with single creates")
+	require.ErrorIs(t, res.Call.Err, crm.ErrNotAttempted)
+	require.ErrorIs(t, res.Task.Err, crm.ErrNotAttempted)
+	require.EqualValues(t, 1, f.apiHits.Load())
+}
+
+func TestCreateBundleResultsStayTrue(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	// The Lead failed, yet Zoho reports the Call written (it runs sub-requests independently).
+	f.handle("POST /crm/v8/__composite_requests", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 207, compositeReply(subOK(400, testdata(t, "insert_invalid_data.json")),
+			subOK(201, insertOK("200")), subOK(500, testdata(t, "error_internal.json"))))
+	})
+	res, err := f.crm.CreateBundle(t.Context(), testBundle(bundleStart))
+	require.NoError(t, err)
+	requireCode(t, res.Lead.Err, leadcall.CodeInvalid)
+	require.Equal(t, "200", res.Call.Created.ID, "a part Zoho wrote is reported as written")
+	requireCode(t, res.Task.Err, leadcall.CodeUnavailable)
+	require.NotErrorIs(t, res.Task.Err, crm.ErrNotAttempted, "a part that may have been written is not 'not attempted'")
 }
 
 func TestCreateBundleCallFailsAlone(t *testing.T) {
@@ -253,17 +252,13 @@ func TestCreateBundleInvalidParts(t *testing.T) {
 	res, err := f.crm.CreateBundle(t.Context(), b)
 	require.NoError(t, err)
 	requireCode(t, res.Lead.Err, leadcall.CodeInvalid)
-	requireCode(t, res.Call.Err, leadcall.CodeInvalid)
-	requireCode(t, res.Task.Err, leadcall.CodeInvalid)
+	require.ErrorIs(t, res.Call.Err, crm.ErrNotAttempted)
+	require.ErrorIs(t, res.Task.Err, crm.ErrNotAttempted)
 	require.EqualValues(t, 0, f.apiHits.Load())
 
-	// An invalid Call is refused alone; the Lead and Task still go, in one request.
-	f.handle("POST /crm/v8/__composite_requests", func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		require.NoError(t, err)
-		require.NotContains(t, string(body), `"sub_request_id":"call"`)
-		reply(w, 200, compositeReply(subOK(201, insertOK("100")), subOK(201, insertOK("300"))))
-	})
+	// An invalid Call is refused before sending; the Lead before it still goes (one plain
+	// request), and the Task after it is not attempted.
+	f.handle("POST /crm/v8/Leads", func(w http.ResponseWriter, r *http.Request) { reply(w, 201, insertOK("100")) })
 	b = testBundle(bundleStart)
 	b.Call.Subject = ""
 	res, err = f.crm.CreateBundle(t.Context(), b)
@@ -271,7 +266,8 @@ func TestCreateBundleInvalidParts(t *testing.T) {
 	require.Equal(t, "100", res.Lead.Created.ID)
 	le := requireCode(t, res.Call.Err, leadcall.CodeInvalid)
 	require.Equal(t, "Subject", le.Field)
-	require.Equal(t, "300", res.Task.Created.ID)
+	require.ErrorIs(t, res.Task.Err, crm.ErrNotAttempted)
+	require.EqualValues(t, 1, f.apiHits.Load())
 }
 
 func TestCreateBundleSyncKeyRefusedOnLeads(t *testing.T) {

@@ -82,7 +82,7 @@ const (
 	DefaultMaxResponseBytes = 8 << 20
 	// DefaultSyncKeyCacheTTL is how long a sync key → record ID hit is remembered.
 	DefaultSyncKeyCacheTTL = 10 * time.Minute
-	// DefaultFieldsCacheTTL is how long field metadata is remembered by Fields.
+	// DefaultFieldsCacheTTL is how long field metadata is reused for the adapter's own checks.
 	DefaultFieldsCacheTTL = 5 * time.Minute
 	// DefaultRetryAfter is the pause a 429 asks for when Zoho sends no Retry-After header,
 	// which it is not documented to send (zoho-api.md §9).
@@ -144,8 +144,9 @@ type Config struct {
 	// that found nothing are never remembered. Default 0: off, every lookup asks Zoho. A
 	// record created in Zoho by someone else during the TTL is not seen by a cached lookup.
 	PhoneCacheTTL time.Duration
-	// FieldsCacheTTL is how long Fields remembers a module's metadata.
-	// Default DefaultFieldsCacheTTL; negative disables the cache.
+	// FieldsCacheTTL is how long the adapter reuses field metadata for its own checks (Lead_Source
+	// and Call_Result picklists, phone fields, number fields); Fields itself always asks Zoho.
+	// Default DefaultFieldsCacheTTL; negative: fetch for every check.
 	FieldsCacheTTL time.Duration
 	// InitialToken is an access token saved earlier (see TokenSavedFunc), used until it
 	// expires so that a restart mints no new token. Default none.

@@ -26,20 +26,15 @@ type fieldsEntry struct {
 var keyedModules = []crm.Module{crm.ModuleLeads, crm.ModuleCalls, crm.ModuleTasks}
 
 // Fields returns the fields of module (Leads, Contacts, Calls or Tasks) from
-// GET /crm/v8/settings/fields?module=..., remembered for Config.FieldsCacheTTL. Picklists hold
-// the options in use (type "used"), each with its display value (what people see and what
-// writes send, K205) and actual value. ReadOnly is set for fields that are read-only or that
-// the API may not set on create. Another module gives CodeInvalid.
+// GET /crm/v8/settings/fields?module=..., always fresh: callers cache it themselves (the Engine
+// drops its copy when picklists change). Picklists hold the options in use (type "used"),
+// each with its display value (what people see and what writes send, K205) and actual value.
+// ReadOnly is set for fields that are read-only or that the API may not set on create.
+// Another module gives CodeInvalid.
 func (c *CRM) Fields(ctx context.Context, module crm.Module) ([]crm.Field, error) {
 	const op = "zoho: fields"
 	if !describable(module) {
 		return nil, invalid(op, "module", "no module %q (want Leads, Contacts, Calls or Tasks)", truncate(string(module), 40))
-	}
-	c.mu.Lock()
-	ent, ok := c.fields[module]
-	c.mu.Unlock()
-	if ok && c.cfg.FieldsCacheTTL > 0 && c.cfg.Now().Sub(ent.at) < c.cfg.FieldsCacheTTL {
-		return cloneFields(ent.fields), nil
 	}
 	fs, err := c.fetchFields(ctx, op, module)
 	if err != nil {
@@ -73,6 +68,86 @@ func (c *CRM) fetchFields(ctx context.Context, op string, module crm.Module) ([]
 		c.setSyncKeyFromFields(module, fs)
 	}
 	return fs, nil
+}
+
+// metadata returns a module's field metadata for the adapter's own checks: the cached copy
+// while younger than Config.FieldsCacheTTL (unless fresh), else a new one. ok is false when
+// Zoho refuses field metadata (no ZohoCRM.settings.fields.READ scope): the checks are then
+// skipped rather than blocking every write. fetched says whether this call asked Zoho.
+func (c *CRM) metadata(ctx context.Context, op string, m crm.Module, fresh bool) (fs []crm.Field, ok, fetched bool, err error) {
+	c.mu.Lock()
+	ent, cached := c.fields[m]
+	c.mu.Unlock()
+	if cached && !fresh && c.cfg.Now().Sub(ent.at) < c.cfg.FieldsCacheTTL {
+		return ent.fields, true, false, nil
+	}
+	if !c.usable(&c.fieldsOffUntil) {
+		return nil, false, false, nil
+	}
+	fs, err = c.fetchFields(ctx, op, m)
+	switch {
+	case isRefusal(err):
+		c.switchOff(&c.fieldsOffUntil, "field metadata checks", err)
+		return nil, false, true, nil
+	case err != nil:
+		return nil, false, true, err
+	}
+	return fs, true, true, nil
+}
+
+// picklistDisplay checks a value for a picklist field (Lead_Source, Call_Result) against the
+// field's options and returns the display value to write: Zoho adds an unknown value to the
+// picklist instead of refusing it (zoho-api.md §8.2), so the adapter refuses it, with
+// CodeInvalid. A value may be given as display or actual value, in any letter case. A miss
+// against cached metadata is checked once more against fresh metadata, so a newly added
+// option is never refused. Without metadata (or without such a picklist) v is written as is.
+func (c *CRM) picklistDisplay(ctx context.Context, op string, m crm.Module, api, v string) (string, error) {
+	for fresh := false; ; fresh = true {
+		fs, ok, fetched, err := c.metadata(ctx, op, m, fresh)
+		if err != nil || !ok {
+			return v, err
+		}
+		var f *crm.Field
+		for i := range fs {
+			if fs[i].APIName == api {
+				f = &fs[i]
+			}
+		}
+		if f == nil || len(f.Picklist) == 0 {
+			return v, nil
+		}
+		if d, ok := matchPicklist(f.Picklist, v); ok {
+			return d, nil
+		}
+		if fresh || fetched {
+			return "", invalid(op, api, "%q is not a value of the %s picklist (Zoho would add it as a new option)", truncate(v, 80), api)
+		}
+	}
+}
+
+// matchPicklist finds v among the options: a display value, else an actual value, else either
+// ignoring letter case when that names one option only.
+func matchPicklist(opts []crm.PicklistValue, v string) (string, bool) {
+	for _, o := range opts {
+		if o.DisplayValue == v {
+			return o.DisplayValue, true
+		}
+	}
+	for _, o := range opts {
+		if o.ActualValue == v {
+			return o.DisplayValue, true
+		}
+	}
+	found := ""
+	for _, o := range opts {
+		if strings.EqualFold(o.DisplayValue, v) || strings.EqualFold(o.ActualValue, v) {
+			if found != "" && found != o.DisplayValue {
+				return "", false
+			}
+			found = o.DisplayValue
+		}
+	}
+	return found, found != ""
 }
 
 // cachedFields returns a module's cached metadata, however old, or nil.

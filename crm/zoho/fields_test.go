@@ -1,6 +1,7 @@
 package zoho
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -44,16 +45,13 @@ func TestFieldsFromDocumentedSample(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Fatalf("fields (-want +got):\n%s", d)
 	}
-	// Cached: a second call costs nothing, and callers cannot change the cache.
+	// Callers cannot change the adapter's copy, and every call asks Zoho: the Engine caches
+	// fields itself and drops its copy when a picklist changes.
 	got[5].Picklist[0].DisplayValue = "changed"
-	again, err := f.crm.Fields(t.Context(), crm.ModuleLeads)
-	require.NoError(t, err)
-	require.Equal(t, "-None-", again[5].Picklist[0].DisplayValue)
-	require.EqualValues(t, 1, f.apiHits.Load())
-	f.advance(DefaultFieldsCacheTTL)
+	require.Equal(t, "-None-", f.crm.cachedFields(crm.ModuleLeads)[5].Picklist[0].DisplayValue)
 	_, err = f.crm.Fields(t.Context(), crm.ModuleLeads)
 	require.NoError(t, err)
-	require.EqualValues(t, 2, f.apiHits.Load(), "refreshed after the TTL")
+	require.EqualValues(t, 2, f.apiHits.Load())
 	// Metadata names the phone fields: the custom one is searched too.
 	require.Equal(t, []string{"Phone", "Mobile", "WhatsApp_Number"}, f.crm.phoneFields(crm.ModuleLeads))
 }
@@ -264,4 +262,80 @@ func TestCredits(t *testing.T) {
 	require.EqualValues(t, 1, f.crm.Credits(), "the window rolls")
 	st := f.crm.Stats()
 	require.Equal(t, Stats{Requests: 5, TokenRequests: 2, Credits: 1}, st)
+}
+
+func TestPicklistValidation(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	var mu sync.Mutex
+	extra := ""
+	fieldRequests := 0
+	f.handle("GET /crm/v8/settings/fields", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		fieldRequests++
+		if r.URL.Query().Get("module") == "Calls" {
+			reply(w, 200, `{"fields":[{"api_name":"Call_Result","data_type":"picklist","pick_list_values":[
+				{"display_value":"Answered","actual_value":"answered","type":"used"}]}]}`)
+			return
+		}
+		body := testdata(t, "fields_leads.json")
+		if extra != "" {
+			body = strings.Replace(body, `{"display_value": "-None-"`, `{"display_value":"`+extra+`","actual_value":"`+extra+`","type":"used"},{"display_value": "-None-"`, 1)
+		}
+		reply(w, 200, body)
+	})
+	var sent []string
+	f.handle("POST /crm/v8/{module}", func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Data []map[string]any `json:"data"`
+		}
+		require.NoError(t, json.NewDecoder(r.Body).Decode(&body))
+		mu.Lock()
+		sent = append(sent, fmt.Sprintln(body.Data[0]["Lead_Source"], body.Data[0]["Call_Result"]))
+		mu.Unlock()
+		reply(w, 201, testdata(t, "insert_success.json"))
+	})
+	lead := func(source string) error {
+		_, err := f.crm.CreateLead(t.Context(), &crm.Lead{LastName: "L", LeadSource: source})
+		return err
+	}
+	require.NoError(t, lead("Houston Showroom"), "an actual value")
+	require.NoError(t, lead("advertisement"), "another letter case")
+	require.NoError(t, lead("Houston"), "a display value")
+	le := requireCode(t, lead("Old Fair"), leadcall.CodeInvalid)
+	require.Equal(t, "Lead_Source", le.Field)
+	require.Contains(t, le.Error(), "not a value of the Lead_Source picklist")
+	mu.Lock()
+	require.Equal(t, 2, fieldRequests, "one fetch, then one fresh look before refusing")
+	extra = "Podcast"
+	mu.Unlock()
+	require.NoError(t, lead("Podcast"), "an option added in Zoho a moment ago is found by the fresh look")
+	_, err := f.crm.CreateCall(t.Context(), &crm.Call{Subject: "s", Type: crm.CallMissed, Start: f.now(),
+		Who: crm.Ref{Module: crm.ModuleContacts, ID: "1"}, Result: "answered"})
+	require.NoError(t, err)
+	_, err = f.crm.CreateCall(t.Context(), &crm.Call{Subject: "s", Type: crm.CallMissed, Start: f.now(),
+		Who: crm.Ref{Module: crm.ModuleContacts, ID: "1"}, Result: "Voicemail"})
+	le = requireCode(t, err, leadcall.CodeInvalid)
+	require.Equal(t, "Call_Result", le.Field)
+	mu.Lock()
+	defer mu.Unlock()
+	require.Equal(t, []string{"Houston <nil>\n", "Advertisement <nil>\n", "Houston <nil>\n", "Podcast <nil>\n", "<nil> Answered\n"}, sent,
+		"display values are written; refused values never are")
+}
+
+func TestPicklistValidationWithoutMetadataScope(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	fieldRequests := 0
+	f.handle("GET /crm/v8/settings/fields", func(w http.ResponseWriter, r *http.Request) {
+		fieldRequests++
+		reply(w, 401, testdata(t, "error_scope_mismatch.json"))
+	})
+	f.handle("POST /crm/v8/Leads", created(t))
+	for range 3 {
+		_, err := f.crm.CreateLead(t.Context(), &crm.Lead{LastName: "L", LeadSource: "Anything"})
+		require.NoError(t, err, "without metadata the value is written as given")
+	}
+	require.Equal(t, 1, fieldRequests, "not asked again during the cooldown")
 }

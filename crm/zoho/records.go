@@ -130,7 +130,7 @@ func link(op string, rec record, who crm.Ref) error {
 }
 
 // leadRecord maps a Lead to Zoho's Leads fields (zoho-api.md §7).
-func (c *CRM) leadRecord(op string, l *crm.Lead) (record, error) {
+func (c *CRM) leadRecord(ctx context.Context, op string, l *crm.Lead) (record, error) {
 	if l == nil {
 		return nil, invalid(op, "", "no lead")
 	}
@@ -146,9 +146,6 @@ func (c *CRM) leadRecord(op string, l *crm.Lead) (record, error) {
 	}
 	if l.Phone != "" {
 		rec[fieldPhone] = l.Phone
-	}
-	if l.LeadSource != "" {
-		rec[fieldLeadSource] = l.LeadSource
 	}
 	if len(l.Fields) > maxLeadFields {
 		return nil, invalid(op, "Fields", "%d fields, at most %d", len(l.Fields), maxLeadFields)
@@ -168,6 +165,13 @@ func (c *CRM) leadRecord(op string, l *crm.Lead) (record, error) {
 	}
 	if err := common(op, rec, l.Description, l.OwnerID, l.SyncKey); err != nil {
 		return nil, err
+	}
+	if l.LeadSource != "" {
+		display, err := c.picklistDisplay(ctx, op, crm.ModuleLeads, fieldLeadSource, l.LeadSource)
+		if err != nil {
+			return nil, err
+		}
+		rec[fieldLeadSource] = display
 	}
 	return rec, nil
 }
@@ -203,7 +207,7 @@ func typedValue(meta []crm.Field, apiName, v string) any {
 // Call_Start_Time in the org's zone with its offset; Call_Duration as mm:ss (minutes may pass
 // 59), never zero, for Inbound and Outbound; no Call_Duration for Missed; no
 // Call_Duration_in_seconds.
-func (c *CRM) callRecord(op string, call *crm.Call) (record, error) {
+func (c *CRM) callRecord(ctx context.Context, op string, call *crm.Call) (record, error) {
 	if call == nil {
 		return nil, invalid(op, "", "no call")
 	}
@@ -234,14 +238,18 @@ func (c *CRM) callRecord(op string, call *crm.Call) (record, error) {
 	if call.Type != crm.CallMissed {
 		rec[fieldCallDur] = formatCallDuration(call.Duration)
 	}
-	if call.Result != "" {
-		rec[fieldCallResult] = call.Result
-	}
 	if err := link(op, rec, call.Who); err != nil {
 		return nil, err
 	}
 	if err := common(op, rec, call.Description, call.OwnerID, call.SyncKey); err != nil {
 		return nil, err
+	}
+	if call.Result != "" {
+		display, err := c.picklistDisplay(ctx, op, crm.ModuleCalls, fieldCallResult, call.Result)
+		if err != nil {
+			return nil, err
+		}
+		rec[fieldCallResult] = display
 	}
 	return rec, nil
 }
@@ -320,11 +328,13 @@ func withKey(rec record, key string, write bool) record {
 }
 
 // CreateLead creates a Lead (POST /crm/v8/Leads) with Last_Name, Phone, Lead_Source, the extra
-// fields, Description, Owner and LC_Sync_Key. A Lead whose sync key another Lead holds (Zoho's
-// DUPLICATE_DATA on the unique LC_Sync_Key field) gives CodeConflict with ExistingID.
+// fields, Description, Owner and LC_Sync_Key. A Lead_Source outside the picklist gives
+// CodeInvalid (Zoho would add it as an option); an actual value is written as its display
+// value. A Lead whose sync key another Lead holds (Zoho's DUPLICATE_DATA on the unique
+// LC_Sync_Key field) gives CodeConflict with ExistingID.
 func (c *CRM) CreateLead(ctx context.Context, lead *crm.Lead) (*crm.Created, error) {
 	const op = "zoho: create lead"
-	rec, err := c.leadRecord(op, lead)
+	rec, err := c.leadRecord(ctx, op, lead)
 	if err != nil {
 		return nil, err
 	}
@@ -335,11 +345,11 @@ func (c *CRM) CreateLead(ctx context.Context, lead *crm.Lead) (*crm.Created, err
 	return created, err
 }
 
-// CreateCall creates a Call (POST /crm/v8/Calls) linked to call.Who. Same key rules as
-// CreateLead.
+// CreateCall creates a Call (POST /crm/v8/Calls) linked to call.Who. Call_Result is checked
+// against its picklist like Lead_Source. Same key rules as CreateLead.
 func (c *CRM) CreateCall(ctx context.Context, call *crm.Call) (*crm.Created, error) {
 	const op = "zoho: create call"
-	rec, err := c.callRecord(op, call)
+	rec, err := c.callRecord(ctx, op, call)
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,6 @@ func testLead() *crm.Lead {
 		SyncKey:     crm.LeadKey("org1", "+919876543210"),
 		LastName:    "Inbound Lead",
 		Phone:       "+919876543210",
-		LeadSource:  "Advertisement",
 		Fields:      map[string]string{"Company": "Zylker", "Campaign_Code": "SUMMER"},
 		Description: "First call on \"Front desk\"",
 		OwnerID:     "5725767000000411001",
@@ -62,6 +61,9 @@ func TestCreateLeadRequest(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := setup(t, func(c *Config) { c.Trigger = tc.trigger })
+			f.handle("GET /crm/v8/settings/fields", func(w http.ResponseWriter, r *http.Request) {
+				reply(w, 200, testdata(t, "fields_leads.json"))
+			})
 			f.handle("POST /crm/v8/Leads", func(w http.ResponseWriter, r *http.Request) {
 				testHeader(t, r, "Content-Type", "application/json")
 				testHeader(t, r, "Authorization", "Zoho-oauthtoken tok-1")
@@ -73,10 +75,12 @@ func TestCreateLeadRequest(t *testing.T) {
 					"LC_Sync_Key":"`+crm.LeadKey("org1", "+919876543210")+`"}]`+tc.want+`}`)
 				reply(w, 201, testdata(t, "insert_success.json"))
 			})
-			got, err := f.crm.CreateLead(t.Context(), testLead())
+			lead := testLead()
+			lead.LeadSource = "Advertisement"
+			got, err := f.crm.CreateLead(t.Context(), lead)
 			require.NoError(t, err)
 			require.Equal(t, &crm.Created{ID: sampleID}, got)
-			require.EqualValues(t, 1, f.crm.Stats().Credits, "1 credit per 10 records")
+			require.EqualValues(t, 2, f.crm.Stats().Requests, "the picklist check, then the insert")
 		})
 	}
 }
@@ -350,40 +354,51 @@ func TestRateLimited(t *testing.T) {
 		header string
 		body   string
 		want   time.Duration
+		pause  bool // Zoho said when: the connection refuses locally until then
 	}{
-		{"retry-after seconds", 429, "7", testdata(t, "error_too_many_requests.json"), 7 * time.Second},
-		{"retry-after date", 429, "Sat, 01 Mar 2025 10:02:00 GMT", testdata(t, "error_too_many_requests.json"), 2 * time.Minute},
-		{"no retry-after", 429, "", testdata(t, "error_too_many_requests.json"), DefaultRetryAfter},
-		{"html 429", 429, "", "<html>slow down</html>", DefaultRetryAfter},
-		{"TOO_MANY_REQUESTS with another status", 400, "", testdata(t, "error_too_many_requests.json"), DefaultRetryAfter},
-		{"absurd retry-after", 429, "99999999999", "", 24 * time.Hour},
+		{"retry-after seconds", 429, "7", testdata(t, "error_too_many_requests.json"), 7 * time.Second, true},
+		{"retry-after date", 429, "Sat, 01 Mar 2025 10:02:00 GMT", testdata(t, "error_too_many_requests.json"), 2 * time.Minute, true},
+		{"absurd retry-after", 429, "99999999999", "", 24 * time.Hour, true},
+		{"no retry-after", 429, "", testdata(t, "error_too_many_requests.json"), DefaultRetryAfter, false},
+		{"html 429", 429, "", "<html>slow down</html>", DefaultRetryAfter, false},
+		{"TOO_MANY_REQUESTS with another status", 400, "", testdata(t, "error_too_many_requests.json"), DefaultRetryAfter, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			f := setup(t)
-			f.handle("POST /crm/v8/Leads", func(w http.ResponseWriter, r *http.Request) {
+			var limited atomic.Bool
+			limited.Store(true)
+			f.handle("POST /crm/v8/Calls", func(w http.ResponseWriter, r *http.Request) {
+				if !limited.Load() {
+					reply(w, 201, testdata(t, "insert_success.json"))
+					return
+				}
 				if tc.header != "" {
 					w.Header().Set("Retry-After", tc.header)
 				}
 				reply(w, tc.status, tc.body)
 			})
-			_, err := f.crm.CreateLead(t.Context(), testLead())
+			call := &crm.Call{Subject: "s", Type: crm.CallMissed, Start: f.now(), Who: crm.Ref{Module: crm.ModuleLeads, ID: "1"}}
+			_, err := f.crm.CreateCall(t.Context(), call)
 			le := requireCode(t, err, leadcall.CodeRateLimited)
 			require.Equal(t, tc.want, le.RetryAfter)
 			require.Equal(t, tc.want, leadcall.RetryAfterOf(err))
 			require.ErrorIs(t, err, leadcall.ErrRateLimited)
+			require.EqualValues(t, 1, f.apiHits.Load(), "not retried")
 
-			// Until then the connection refuses locally.
-			hits := f.apiHits.Load()
+			limited.Store(false)
 			f.advance(tc.want / 2)
-			_, err = f.crm.CreateLead(t.Context(), testLead())
+			_, err = f.crm.CreateCall(t.Context(), call)
+			if !tc.pause {
+				require.NoError(t, err, "a guessed wait does not block the next request")
+				return
+			}
 			le = requireCode(t, err, leadcall.CodeRateLimited)
 			require.Equal(t, tc.want-tc.want/2, le.RetryAfter)
-			require.Equal(t, hits, f.apiHits.Load(), "no request while paused")
+			require.EqualValues(t, 1, f.apiHits.Load(), "no request while Zoho's Retry-After lasts")
 			f.advance(tc.want)
-			f.handle("POST /crm/v8/Calls", created(t))
-			_, err = f.crm.CreateCall(t.Context(), &crm.Call{Subject: "s", Type: crm.CallMissed, Start: f.now(), Who: crm.Ref{Module: crm.ModuleLeads, ID: "1"}})
+			_, err = f.crm.CreateCall(t.Context(), call)
 			require.NoError(t, err)
 		})
 	}
