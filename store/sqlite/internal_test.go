@@ -330,6 +330,28 @@ func TestGroupCommitCancelledWhileQueued(t *testing.T) {
 	require.False(t, ran, "a call cancelled in the queue never runs")
 }
 
+func TestGroupCommitCancelledWhileRunning(t *testing.T) {
+	s := openTest(t, nil)
+	ctx, cancel := context.WithCancel(t.Context())
+	started, release := make(chan struct{}), make(chan struct{})
+	errc := make(chan error, 1)
+	go func() {
+		errc <- s.write(ctx, "test", func(ctx context.Context, tx *wtx) error {
+			close(started)
+			<-release
+			_, err := tx.ExecContext(ctx, `INSERT INTO orgs (id, name, settings, created_at) VALUES ('late', '', '{}', 0)`)
+			return err
+		})
+	}()
+	<-started
+	cancel()
+	close(release)
+	require.NoError(t, <-errc, "a call cancelled after it started reports its real, committed result")
+	var n int
+	require.NoError(t, s.r.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM orgs WHERE id = 'late'`).Scan(&n))
+	require.Equal(t, 1, n)
+}
+
 func TestGroupCommitClose(t *testing.T) {
 	s := openTest(t, nil)
 	release, wait := blockWriter(t, s)

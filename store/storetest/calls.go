@@ -415,11 +415,12 @@ func testCallsByNumber(t *testing.T, e *env) {
 	late := e.enqueued("c-3", n, base.Add(2*time.Hour))
 	early := e.enqueued("c-1", n, base)
 	mid := e.enqueued("c-2", n, base.Add(time.Hour))
+	justBefore := e.enqueued("c-0", n, base.Add(time.Hour-time.Millisecond))
 	e.enqueued("x", number(8), base)
 
 	got, err := e.st.CallsByNumber(e.ctx, e.org, n, time.Time{})
 	require.NoError(t, err)
-	require.Equal(t, []int64{early.ID, mid.ID, late.ID}, ids(got), "oldest first")
+	require.Equal(t, []int64{early.ID, justBefore.ID, mid.ID, late.ID}, ids(got), "oldest first")
 	got, err = e.st.CallsByNumber(e.ctx, e.org, n, base.Add(time.Hour))
 	require.NoError(t, err)
 	require.Equal(t, []int64{mid.ID, late.ID}, ids(got), "since is inclusive")
