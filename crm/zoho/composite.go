@@ -361,7 +361,7 @@ func (c *CRM) bundleResults(ctx context.Context, op string, b *crm.Bundle, res *
 // subResultID interprets one sub-request's result as a created record's ID.
 func (c *CRM) subResultID(ctx context.Context, op string, p bundlePart, r subResult) (string, error) {
 	if r.err != nil {
-		return "", r.err
+		return c.duplicateEnvelope(ctx, op, p.module, p.key, r.err)
 	}
 	items, err := decodeRecordResponse(r.resp.body, "data")
 	if err == nil && len(items) != 1 {

@@ -320,3 +320,21 @@ func TestDecodeCompositeSamples(t *testing.T) {
 		require.Error(t, err, bad)
 	}
 }
+
+func TestCreateBundleConflictLiftedToTheWrapper(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	// A failed sub-request may come back as a wrapper-level error carrying the wrapped API's
+	// code and details (unconfirmed; the fake Zoho does this).
+	lifted := `{"code":"DUPLICATE_DATA","details":{"api_name":"LC_Sync_Key","json_path":"$.data[0].LC_Sync_Key",` +
+		`"duplicate_record":{"id":"4242","Owner":{"id":"1"}},"id":"4242"},"message":"duplicate data","status":"error"}`
+	f.handle("POST /crm/v8/__composite_requests", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 207, compositeReply(lifted, subFailed("INVALID_REFERENCE"), subFailed("INVALID_REFERENCE")))
+	})
+	res, err := f.crm.CreateBundle(t.Context(), testBundle(bundleStart))
+	require.NoError(t, err)
+	le := requireCode(t, res.Lead.Err, leadcall.CodeConflict)
+	require.Equal(t, "4242", le.ExistingID)
+	require.ErrorIs(t, res.Call.Err, crm.ErrNotAttempted)
+	require.ErrorIs(t, res.Task.Err, crm.ErrNotAttempted)
+}

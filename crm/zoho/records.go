@@ -394,7 +394,7 @@ func (c *CRM) insert(ctx context.Context, op string, module crm.Module, rec reco
 	}
 	resp, err := c.do(ctx, &apiRequest{op: op, method: "POST", path: "/" + string(module), body: body, credits: writeCredits(1)})
 	if err != nil {
-		return "", err
+		return c.duplicateEnvelope(ctx, op, module, key, err)
 	}
 	results, err := decodeRecordResponse(resp.body, "data")
 	if err != nil {
@@ -432,6 +432,18 @@ func (c *CRM) resultID(ctx context.Context, op string, module crm.Module, status
 		}
 	}
 	return "", le
+}
+
+// duplicateEnvelope handles a DUPLICATE_DATA that arrives as an error envelope rather than as
+// an item of data[] (a composite wrapper may lift it, zoho-api.md §10): it gets the same
+// conflict treatment. Other errors pass through.
+func (c *CRM) duplicateEnvelope(ctx context.Context, op string, module crm.Module, key string, err error) (string, error) {
+	var ae *APIError
+	if !errors.As(err, &ae) || ae.Code != "DUPLICATE_DATA" {
+		return "", err
+	}
+	return c.resultID(ctx, op, module, ae.HTTPStatus,
+		recordResult{Code: ae.Code, Message: ae.Message, Status: "error", Details: ae.Details}, key)
 }
 
 // isSyncKeyRefused reports whether Zoho refused a write because of the LC_Sync_Key field
