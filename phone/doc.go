@@ -1,12 +1,20 @@
 // Package phone turns caller numbers, as phones report them, into E.164
 // numbers, and derives the strings used to find a caller in a CRM.
 //
-// It is pure: it does no I/O, reads no clock and holds no mutable state,
-// so every function is safe for concurrent use. Parsing and validation
-// come from github.com/nyaruka/phonenumbers (a port of Google's
+// It is pure: it does no I/O, reads no clock and holds no mutable state (a
+// region's numbering-plan patterns are compiled once, on first use, and
+// never change), so every function is safe for concurrent use. Parsing and
+// validation come from github.com/nyaruka/phonenumbers (a port of Google's
 // libphonenumber); this package adds input cleaning, private-number
 // detection, error classification, masking for logs and CRM search
 // variants on top of it.
+//
+// [Normalize] reads the plain shapes phones send (ASCII or other decimal
+// digits, an optional leading '+', spaces, dashes, dots and parentheses)
+// without libphonenumber's general parser: it replays that parser's steps
+// with the same metadata patterns, compiled once, which is over ten times
+// faster and gives the same result. Anything else goes through the full
+// parser.
 //
 // # Normalising
 //

@@ -2,6 +2,7 @@ package phone_test
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -293,12 +294,53 @@ func BenchmarkNormalize(b *testing.B) {
 		{"GB_from_IN", "+44 20 7946 0958", "IN"},
 		{"invalid", "12345", "IN"},
 		{"private", "PRIVATE", "IN"},
+		{"IN_bare", "9876512345", "IN"},
+		{"IN_trunk", "09876512345", "IN"},
+		{"IN_e164", "+919876512345", "IN"},
+		{"IN_idd", "0091 98765 12345", "IN"},
+		{"IN_cc_without_plus", "919876512345", "IN"},
+		{"IN_landline", "022 2345 6789", "IN"},
+		{"US_national", "(201) 555-0123", "US"},
+		{"AE_from_IN", "+971 50 123 4567", "IN"},
+		{"unassigned", "+91 98765 1234", "IN"},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				_, _ = phone.Normalize(c.raw, c.region)
+			}
+		})
+	}
+}
+
+// BenchmarkNormalizeDistinct reads a different number on every call, as
+// ingest does, in the shapes phones send, so that no cache could help.
+func BenchmarkNormalizeDistinct(b *testing.B) {
+	shapes := []struct {
+		name   string
+		format func(subscriber int) string
+	}{
+		{"IN_mobile_bare", func(s int) string { return fmt.Sprintf("98%08d", s) }},
+		{"IN_mobile_e164_spaced", func(s int) string { return fmt.Sprintf("+91 98%03d %05d", s/100000, s%100000) }},
+		{"IN_mobile_trunk", func(s int) string { return fmt.Sprintf("098%08d", s) }},
+		{"GB_mobile_e164", func(s int) string { return fmt.Sprintf("+447400%06d", s%1000000) }},
+	}
+	const distinct = 1 << 14
+	for _, shape := range shapes {
+		raws := make([]string, distinct)
+		for i := range raws {
+			raws[i] = shape.format(i * 6151 % 100_000_000)
+			if _, err := phone.Normalize(raws[i], "IN"); err != nil {
+				b.Fatalf("%q: %v", raws[i], err)
+			}
+		}
+		b.Run(shape.name, func(b *testing.B) {
+			b.ReportAllocs()
+			i := 0
+			for b.Loop() {
+				_, _ = phone.Normalize(raws[i%distinct], "IN")
+				i++
 			}
 		})
 	}

@@ -135,6 +135,12 @@ const maxE164Digits = 15
 // is never written as "1-800-FLOWERS". An extension ("ext. 12", ";ext=12")
 // is dropped. Errors never contain raw itself, only a [Mask] of it.
 func Normalize(raw, defaultRegion string) (Number, error) {
+	return normalize(raw, defaultRegion, true)
+}
+
+// normalize is Normalize; with fast false it skips the fast path (see
+// fastpath.go), so that tests can compare the two.
+func normalize(raw, defaultRegion string, fast bool) (Number, error) {
 	region := ""
 	if defaultRegion != "" {
 		r, err := CanonicalRegion(defaultRegion)
@@ -156,6 +162,12 @@ func Normalize(raw, defaultRegion string) (Number, error) {
 	if isPrivateMarker(cleaned) {
 		return Number{}, ErrPrivate
 	}
+	if fast {
+		if n, ok := fastParseGuarded(cleaned, region); ok {
+			n.Raw = raw
+			return n, nil
+		}
+	}
 	n, err := parseValid(raw, cleaned, region)
 	if err != nil {
 		return Number{}, err
@@ -172,6 +184,17 @@ func parseValid(raw, cleaned, region string) (n Number, err error) {
 		return Number{}, invalid(raw, region, "the parser failed on this input", nil)
 	}
 	return n, err
+}
+
+// fastParseGuarded is fastParse, which reports false instead of panicking
+// (a bug there must cost speed, not a call).
+func fastParseGuarded(cleaned, region string) (n Number, ok bool) {
+	defer func() {
+		if recover() != nil {
+			n, ok = Number{}, false
+		}
+	}()
+	return fastParse(cleaned, region)
 }
 
 // panicked runs f and reports whether it panicked. The panic value is
