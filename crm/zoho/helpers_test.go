@@ -17,9 +17,14 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
 
 	"github.com/leadcall/leadcall"
 )
+
+// TestMain fails the package's tests when a goroutine outlives them (a refresh left running,
+// a request never answered).
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // Test credentials. The secrets are distinctive so tests can prove they never leak.
 const (
