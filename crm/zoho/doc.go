@@ -39,17 +39,21 @@
 //
 // Every request waits for a client-side rate limiter (Config.RequestsPerSecond, Burst) and an
 // in-flight slot (Config.Concurrency, in Zoho's concurrency units: a composite request counts
-// 5). A 429 is CodeRateLimited with RetryAfter (Retry-After, or DefaultRetryAfter since Zoho
-// documents none), and the connection refuses further requests locally until then. Credits
-// reports the credits spent in Zoho's rolling 24 hours by its cost table; Stats counts the
-// requests. The adapter never retries otherwise: the Engine does.
+// 5). A 429 (or TOO_MANY_REQUESTS) is CodeRateLimited with RetryAfter: Retry-After when Zoho
+// sends it, and then the connection also refuses requests locally until that time; otherwise
+// DefaultRetryAfter, reported only (Zoho documents no Retry-After, and the Engine pauses the
+// org on CodeRateLimited anyway). Credits reports the credits spent in Zoho's rolling 24 hours
+// by its cost table; Stats counts the requests. Redirects are not followed. The adapter never
+// retries otherwise: the Engine does.
 //
 // Errors are *leadcall.Error values with the write-classification of leadcall's errors.go:
 // 4xx validation errors are CodeInvalid (nothing was written); 5xx, timeouts, resets and
 // unreadable 2xx bodies are CodeUnavailable (a write may have happened); a DUPLICATE_DATA on
-// LC_Sync_Key is CodeConflict with ExistingID. Zoho's own error is reachable with errors.As as
-// an *APIError (code, message, details, HTTP status), or an *OAuthError for the accounts
-// server. Response bodies are read up to Config.MaxResponseBytes (ErrResponseTooLarge).
+// LC_Sync_Key is CodeConflict with ExistingID (a duplicate on another unique field is
+// CodeInvalid: that record is not leadcall's to adopt); NO_PERMISSION and a token rejected
+// twice are CodeUnauthorized. Zoho's own error is reachable with errors.As as an *APIError
+// (code, message, details, HTTP status), or an *OAuthError for the accounts server. Response
+// bodies are read up to Config.MaxResponseBytes (ErrResponseTooLarge).
 //
 // # Lookups
 //
@@ -57,25 +61,41 @@
 // one query per module (Leads exclude converted ones), both queries in one composite request:
 // one HTTP request and one credit for a lookup, with no search-index lag. The union of
 // everything found is returned, so a caller stored in two formats is seen twice (ambiguous),
-// never hidden by stopping at the first hit. Phone fields come from field metadata once
-// Fields has described the module, else the standard ones. Without the COQL scope the adapter
-// falls back to ?phone= search per variant and module (up to 8 requests, with index lag).
+// never hidden by stopping at the first hit. Phone fields come from field metadata once it
+// has been read (Fields, or a picklist check), else the standard ones. COQL compares strings
+// exactly: a number typed with spaces or dashes is not found by the four variants. Without
+// the COQL scope the adapter falls back to ?phone= search per variant and module (8 requests
+// for four variants, with index lag). With Config.PhoneCacheTTL set, lookups that found
+// records, and the Leads the connection creates, are remembered for that long, so a repeat
+// caller costs no lookup; misses never are.
 //
-// FindBySyncKey asks COQL for LC_Sync_Key = key. Hits (and the IDs of records the connection
-// creates) are cached for Config.SyncKeyCacheTTL; misses never are, because the next moment a
-// create may land.
+// FindBySyncKey asks COQL for LC_Sync_Key = key (a criteria search without the COQL scope,
+// compared exactly afterwards). Hits, and the IDs of records the connection creates, are
+// cached for Config.SyncKeyCacheTTL; misses never are, because the next moment a create may
+// land.
 //
 // # Writes
 //
-// Leads get Last_Name, Phone, Lead_Source, the extra fields by API name, Description, Owner
-// and LC_Sync_Key. Calls get Subject, Call_Type, Call_Start_Time in the org's zone with its
-// offset, Call_Duration as mm:ss (never 00:00) for Inbound and Outbound and none for Missed,
-// What_Id with $se_module "Leads" for a Lead or Who_Id for a Contact, Call_Result, Owner,
-// Description and LC_Sync_Key. Tasks get Subject, Due_Date (the date in the org's zone),
-// Status, Priority, the same link, Owner, Description and LC_Sync_Key. Config.Trigger sets
-// the automation Zoho runs on writes. CreateBundle creates a Lead with its Call and Task in one
-// composite request, the Call and Task referring to the new Lead's ID; when Zoho refuses the
-// composite API it sends plain requests and stops trying composite for an hour.
+// Leads get Last_Name, Phone, Lead_Source, the extra fields by API name (numbers and booleans
+// typed by the field metadata when known), Description, Owner and LC_Sync_Key. Calls get
+// Subject, Call_Type, Call_Start_Time in the org's zone with its offset, Call_Duration as mm:ss
+// (minutes may pass 59; never 00:00) for Inbound and Outbound and none for Missed, What_Id
+// with $se_module "Leads" for a Lead or Who_Id for a Contact, Call_Result, Owner, Description
+// and LC_Sync_Key; Call_Duration_in_seconds is never written. Tasks get Subject, Due_Date (the
+// date in the org's zone), Status, Priority, the same link, Owner, Description and
+// LC_Sync_Key. Config.Trigger sets the automation Zoho runs on writes.
+//
+// Zoho adds an unknown picklist value as a new option instead of refusing it, so Lead_Source
+// and Call_Result are checked against field metadata (cached for Config.FieldsCacheTTL, looked
+// up afresh before a value is refused) and written as display values; an unknown value is
+// CodeInvalid. Fields itself always asks Zoho, since the Engine caches it and drops its copy
+// when a picklist changes.
+//
+// CreateBundle creates a Lead with its Call and Task in one composite request, the Call and
+// Task referring to the new Lead's ID; when Zoho refuses the composite API it sends plain
+// requests and stops trying composite for DefaultFallbackCooldown. Parts after a failed part
+// are not attempted (crm.ErrNotAttempted), except that a part Zoho ran and wrote is always
+// reported as written.
 //
 // # Without the LC_Sync_Key field
 //
@@ -93,7 +113,9 @@
 // Some behaviour is undocumented (zoho-api.md marks it unconfirmed); where it matters the
 // adapter is safe under either reading: it sends both parallel_execution and
 // concurrent_execution (false) in composite requests, uses '=' rather than 'in' for COQL on
-// phone fields, excludes converted Leads in the query and again in the results, reads a
+// phone fields, excludes converted Leads in the query (dropping the Converted__s criterion
+// when COQL does not know the column) and again in the results, accepts a failed
+// sub-request's error at the wrapper level or inside its response, reads a
 // duplicate's ID from details.duplicate_record.id or details.id, treats "unique" as set for
 // any non-empty object, never writes a zero Call_Duration, and treats expires_in over a week
 // as milliseconds.

@@ -427,7 +427,6 @@ func isRefusal(err error) bool {
 	return ae.HTTPStatus == 404
 }
 
-
 // FindBySyncKey returns the ID of the Lead, Call or Task whose LC_Sync_Key equals key, or ""
 // when there is none. It asks with COQL (no index lag; falling back to a criteria search when
 // COQL is refused) and remembers hits for Config.SyncKeyCacheTTL: a record, once created with

@@ -418,3 +418,31 @@ func TestFindBySyncKeyCriteriaFallback(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "9", id)
 }
+
+func TestLogsHoldNoPhoneNumbersOrTokens(t *testing.T) {
+	t.Parallel()
+	var logs strings.Builder
+	var mu sync.Mutex
+	f := setup(t, func(c *Config) { c.Logger = newTestLogger(&logs, &mu) })
+	f.handle("POST /crm/v8/__composite_requests", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 401, testdata(t, "error_scope_mismatch.json"))
+	})
+	f.handle("POST /crm/v8/coql", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 401, testdata(t, "error_scope_mismatch.json"))
+	})
+	f.handle("GET /crm/v8/{module}/search", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, 200, testdata(t, "search_leads.json"))
+	})
+	f.handle("POST /crm/v8/Leads", created(t))
+	_, err := f.crm.FindByPhone(t.Context(), []string{"+919876543210", "9876543210"})
+	require.NoError(t, err)
+	_, err = f.crm.CreateLead(t.Context(), testLead())
+	require.NoError(t, err)
+	mu.Lock()
+	defer mu.Unlock()
+	out := logs.String()
+	require.Contains(t, out, "zoho: request", "debug lines were written")
+	require.Contains(t, out, "******3210", "numbers appear masked")
+	require.NotContains(t, out, "9876543210")
+	noSecrets(t, out)
+}
