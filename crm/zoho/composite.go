@@ -55,9 +55,8 @@ func (c *CRM) compositeAllowed() bool {
 // composite sends subs in one request and returns one result per sub-request. It returns an
 // error wrapping errCompositeRefused when Zoho refused the request as a whole (and switches
 // composite off for a while), and another error when the request as a whole failed or its
-// response cannot be mapped to the sub-requests; write says whether sub-requests write, which
-// makes an unreadable response ambiguous rather than refused.
-func (c *CRM) composite(ctx context.Context, op string, subs []subRequest, write bool) ([]subResult, error) {
+// response cannot be mapped to the sub-requests.
+func (c *CRM) composite(ctx context.Context, op string, subs []subRequest) ([]subResult, error) {
 	for i := range subs {
 		if subs[i].Params == nil {
 			subs[i].Params = map[string]string{}
@@ -98,9 +97,7 @@ func (c *CRM) composite(ctx context.Context, op string, subs []subRequest, write
 			c.switchOff(&c.compositeOffUntil, "composite", err)
 			return nil, fmt.Errorf("%w: %w", errCompositeRefused, err)
 		}
-		if !ran && !write {
-			return nil, leadcall.NewError(leadcall.CodeInvalid, op, err)
-		}
+		// Results that cannot be matched to sub-requests: writes among them may have run.
 		return nil, unavailable(op, err)
 	}
 	out := make([]subResult, len(entries))
@@ -288,7 +285,7 @@ func (c *CRM) createBundle(ctx context.Context, op string, b *crm.Bundle, attemp
 			subs[i] = subRequest{ID: p.name, Method: "POST", URI: "/crm/" + apiVersion + "/" + string(p.module),
 				Body: c.writeBody(withKey(rec, p.key, p.key != "" && c.syncKeyWritable(p.module)))}
 		}
-		results, err := c.composite(ctx, op, subs, true)
+		results, err := c.composite(ctx, op, subs)
 		if err == nil {
 			return c.bundleResults(ctx, op, b, res, parts, results, attempt)
 		}

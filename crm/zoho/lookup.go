@@ -238,7 +238,7 @@ func (c *CRM) runCOQL(ctx context.Context, op string, qs []coqlQuery) ([][]map[s
 				Body: map[string]any{"select_query": q.withLimit(coqlSubLimit)},
 			}
 		}
-		parts, err := c.composite(ctx, op, subs, false)
+		parts, err := c.composite(ctx, op, subs)
 		if err == nil {
 			out := make([][]map[string]json.RawMessage, len(qs))
 			for i, p := range parts {
