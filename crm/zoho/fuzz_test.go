@@ -143,3 +143,83 @@ func FuzzEnvelope(f *testing.F) {
 		_ = tokenRejected(body)
 	})
 }
+
+// TestDocumentedSamplesDecode decodes every sample in testdata/ as the endpoint it comes from
+// answers it, and checks what the adapter reads out of it.
+func TestDocumentedSamplesDecode(t *testing.T) {
+	t.Parallel()
+	records := map[string]struct {
+		code, status, id, apiName string
+	}{
+		"insert_success.json":            {"SUCCESS", "success", "5725767000000524157", ""},
+		"insert_duplicate.json":          {"DUPLICATE_DATA", "error", "2008662000006256222", "Unique_1"},
+		"insert_duplicate_sync_key.json": {"DUPLICATE_DATA", "error", "2008662000006256222", "LC_Sync_Key"},
+		"insert_invalid_data.json":       {"INVALID_DATA", "error", "", "Phone"},
+		"insert_dependent_mismatch.json": {"DEPENDENT_MISMATCH", "error", "", "Call_Duration"},
+	}
+	for name, want := range records {
+		items, err := decodeRecordResponse([]byte(testdata(t, name)), "data")
+		if err != nil || len(items) != 1 {
+			t.Fatalf("%s: %d items, %v", name, len(items), err)
+		}
+		ae := &APIError{Code: items[0].Code, Details: items[0].Details}
+		got := struct{ code, status, id, apiName string }{items[0].Code, items[0].Status, idString(items[0].Details["id"]), ae.APIName()}
+		if want.code == "DUPLICATE_DATA" {
+			got.id = ae.duplicateID()
+		}
+		if got != want {
+			t.Errorf("%s: got %+v, want %+v", name, got, want)
+		}
+	}
+	mixed, err := decodeRecordResponse([]byte(testdata(t, "insert_mixed_207.json")), "data")
+	if err != nil || len(mixed) != 2 || !mixed[0].ok() || mixed[1].ok() {
+		t.Errorf("insert_mixed_207.json: %+v, %v", mixed, err)
+	}
+
+	tr, err := decodeTokenResponse(200, []byte(testdata(t, "token_success.json")))
+	if err != nil || tr.AccessToken != "1000.xxx" || tr.APIDomain != "https://www.zohoapis.com" || tr.Lifetime != time.Hour {
+		t.Errorf("token_success.json: %+v, %v", tr, err)
+	}
+	for name, code := range map[string]string{"token_invalid_code.json": "invalid_code", "token_invalid_client.json": "invalid_client", "token_access_denied.json": "Access Denied"} {
+		_, err := decodeTokenResponse(200, []byte(testdata(t, name)))
+		oe, ok := err.(*OAuthError)
+		if !ok || oe.Code != code {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+
+	users, more, err := decodeUsers(200, []byte(testdata(t, "users.json")))
+	if err != nil || more || len(users) != 2 || users[0] != (crm.User{ID: "5725767000000411001", Name: "Patricia Boyle", Email: "p.boyle@zylker.com", Active: true}) {
+		t.Errorf("users.json: %+v %v %v", users, more, err)
+	}
+
+	c := &CRM{cfg: Config{Now: time.Now, Logger: discardLogger()}}
+	for name, want := range map[string]crm.Record{
+		"coql_leads.json": {Module: crm.ModuleLeads, ID: "5725767000000524157", Name: "Inbound Lead", Phones: []string{"+919876543210"},
+			SyncKey: "lc1L_abcdefghijklmnopqrstuvwxyz", OwnerID: "5725767000000411001"},
+		"search_leads.json": {Module: crm.ModuleLeads, ID: "5725767000000649013", Name: "Kris Marrier", Phones: []string{"+919876543210", "9876543210"},
+			SyncKey: "lc1L_abcdefghijklmnopqrstuvwxyz", OwnerID: "5725767000000411001"},
+	} {
+		rows, err := decodeRows(200, []byte(testdata(t, name)))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		recs := c.rowsToRecords(crm.ModuleLeads, defaultPhoneFields[crm.ModuleLeads], rows)
+		if len(recs) != 1 || recs[0].ID != want.ID || recs[0].Name != want.Name || recs[0].SyncKey != want.SyncKey ||
+			recs[0].OwnerID != want.OwnerID || strings.Join(recs[0].Phones, ",") != strings.Join(want.Phones, ",") {
+			t.Errorf("%s: got %+v, want %+v", name, recs, want)
+		}
+	}
+
+	for _, name := range []string{"error_invalid_token.json", "error_authentication_failure.json", "error_scope_mismatch.json",
+		"error_no_permission.json", "error_too_many_requests.json", "error_internal.json"} {
+		if decodeEnvelope([]byte(testdata(t, name))) == nil {
+			t.Errorf("%s is an error envelope", name)
+		}
+	}
+	for _, name := range []string{"insert_success.json", "users.json", "composite_success.json", "coql_leads.json"} {
+		if decodeEnvelope([]byte(testdata(t, name))) != nil {
+			t.Errorf("%s is no error envelope", name)
+		}
+	}
+}
