@@ -465,7 +465,7 @@ func newTokenSource(cfg *Config) *tokenSource {
 // set stores tok, valid for lifetime from now. Caller holds ts.mu or owns ts.
 func (ts *tokenSource) set(tok Token, lifetime time.Duration) {
 	ts.tok = tok
-	early := min(maxTokenEarlyRefresh, lifetime/4)
+	early := max(0, min(maxTokenEarlyRefresh, lifetime/4))
 	ts.refreshAt = tok.Expiry.Add(-early)
 }
 

@@ -507,3 +507,17 @@ func TestRefreshErrorIsLoggedWithoutSecrets(t *testing.T) {
 	require.Contains(t, logs.String(), "token refresh failed")
 	noSecrets(t, logs.String())
 }
+
+func TestExpiredInitialTokenIsRefreshed(t *testing.T) {
+	t.Parallel()
+	f := setupWith(t, func(f *fixture, c *Config) {
+		c.InitialToken = &Token{AccessToken: "tok-old", APIDomain: f.srv.URL, Expiry: time.Date(2025, 3, 1, 9, 59, 0, 0, time.UTC)}
+	})
+	f.handle("GET /crm/v8/users", func(w http.ResponseWriter, r *http.Request) {
+		testHeader(t, r, "Authorization", "Zoho-oauthtoken tok-1")
+		reply(w, 200, testdata(t, "users.json"))
+	})
+	_, err := f.crm.Users(t.Context())
+	require.NoError(t, err)
+	require.EqualValues(t, 1, f.tokenHits.Load())
+}
