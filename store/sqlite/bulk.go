@@ -87,31 +87,45 @@ func (k *bulkKind) pieces(n int) []int {
 }
 
 // prepareBulk prepares, on the writer, every shape of k that a statement for up to n rows
-// may use. It must not run inside a write transaction.
+// may use. It must not run inside a write transaction, and it holds no lock while it waits for
+// the writer connection: the writer goroutine, which holds that connection during a batch,
+// reads the shapes under the same lock.
 func (s *Store) prepareBulk(ctx context.Context, k *bulkKind, n int) error {
-	s.bulk.mu.Lock()
-	defer s.bulk.mu.Unlock()
-	if s.bulk.stmts == nil {
-		s.bulk.stmts = map[*bulkKind][]*sql.Stmt{}
-	}
-	shapes := s.bulk.stmts[k]
 	for rows := 1; rows <= min(n, k.maxRows); rows *= 2 {
 		i := bits.Len(uint(rows)) - 1
+		if s.bulkShape(k, i) != nil {
+			continue
+		}
+		st, err := s.w.PrepareContext(ctx, k.head+strings.Repeat(k.row+", ", rows-1)+k.row+k.tail)
+		if err != nil {
+			return err
+		}
+		s.bulk.mu.Lock()
+		if s.bulk.stmts == nil {
+			s.bulk.stmts = map[*bulkKind][]*sql.Stmt{}
+		}
+		shapes := s.bulk.stmts[k]
 		for len(shapes) <= i {
 			shapes = append(shapes, nil)
 		}
-		if shapes[i] != nil {
-			continue
+		if shapes[i] == nil {
+			shapes[i] = st
+		} else {
+			st.Close() // another call prepared it meanwhile
 		}
-		query := k.head + strings.Repeat(k.row+", ", rows-1) + k.row + k.tail
-		st, err := s.w.PrepareContext(ctx, query)
-		if err != nil {
-			s.bulk.stmts[k] = shapes
-			return err
-		}
-		shapes[i] = st
+		s.bulk.stmts[k] = shapes
+		s.bulk.mu.Unlock()
 	}
-	s.bulk.stmts[k] = shapes
+	return nil
+}
+
+// bulkShape returns the prepared statement of k for 1<<i rows, or nil.
+func (s *Store) bulkShape(k *bulkKind, i int) *sql.Stmt {
+	s.bulk.mu.Lock()
+	defer s.bulk.mu.Unlock()
+	if shapes := s.bulk.stmts[k]; i < len(shapes) {
+		return shapes[i]
+	}
 	return nil
 }
 
@@ -122,12 +136,7 @@ func (s *Store) runBulk(ctx context.Context, tx *wtx, k *bulkKind, n int,
 	first := 0
 	var a []any
 	for _, size := range k.pieces(n) {
-		s.bulk.mu.Lock()
-		var prepared *sql.Stmt
-		if shapes := s.bulk.stmts[k]; len(shapes) > bits.Len(uint(size))-1 {
-			prepared = shapes[bits.Len(uint(size))-1]
-		}
-		s.bulk.mu.Unlock()
+		prepared := s.bulkShape(k, bits.Len(uint(size))-1)
 		if prepared == nil {
 			return leadcall.Errorf(leadcall.CodeInternal, "sqlite: bulk", "statement for %d rows not prepared", size)
 		}

@@ -435,3 +435,59 @@ func TestConfigNow(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, until.IsZero(), "paused by the store's clock even though that is years ahead of the wall clock")
 }
+
+func TestConcurrentBatchesOfEverySize(t *testing.T) {
+	// Batches of many sizes, at once: new multi-row statement shapes get prepared while other
+	// batches are being written.
+	st := open(t, filepath.Join(t.TempDir(), "sizes.db"), nil)
+	seed(t, st)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	total := 0
+	for g := range 8 {
+		sizes := []int{1 + g, 3 + g*7, 37 + g*11, 129 + g*17, 2 + g*3}
+		for _, n := range sizes {
+			total += n
+		}
+		wg.Go(func() {
+			for b, n := range sizes {
+				var nc []leadcall.NewCall
+				for i := range n {
+					nc = append(nc, leadcall.NewCall{Call: call("d", fmt.Sprintf("g%d-b%d-%d", g, b, i), fmt.Sprintf("+9198%08d", i), t0), Enqueue: true})
+				}
+				res, err := st.InsertCalls(ctx, "o", nc)
+				if err != nil {
+					errs <- err
+					return
+				}
+				for i, ok := range res.Inserted {
+					if !ok || nc[i].Call.ID == 0 {
+						errs <- fmt.Errorf("g%d batch %d: call %d not inserted", g, b, i)
+						return
+					}
+				}
+				if len(res.Events) != n {
+					errs <- fmt.Errorf("g%d batch %d: %d events for %d calls", g, b, len(res.Events), n)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	require.NoError(t, ctx.Err(), "writers stalled")
+	page, err := st.ListCalls(ctx, &leadcall.CallFilter{OrgID: "o", Limit: 1000})
+	require.NoError(t, err)
+	got := len(page.Items)
+	for page.NextCursor != "" {
+		page, err = st.ListCalls(ctx, &leadcall.CallFilter{OrgID: "o", Limit: 1000, Cursor: page.NextCursor})
+		require.NoError(t, err)
+		got += len(page.Items)
+	}
+	require.Equal(t, total, got)
+}
