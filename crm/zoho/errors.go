@@ -113,8 +113,6 @@ var (
 	ErrResponseTooLarge = errors.New("zoho: response body too large")
 	// ErrMalformedResponse: a response body could not be decoded.
 	ErrMalformedResponse = errors.New("zoho: malformed response")
-	// ErrNoSyncKeyField: a module has no usable LC_Sync_Key field.
-	ErrNoSyncKeyField = errors.New("zoho: no " + SyncKeyFieldName + " field")
 )
 
 // classifyCode maps Zoho's error code and HTTP status to leadcall's codes (errors.go rules):
