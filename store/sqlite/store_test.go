@@ -491,3 +491,37 @@ func TestConcurrentBatchesOfEverySize(t *testing.T) {
 	}
 	require.Equal(t, total, got)
 }
+
+// FuzzCallRoundTrip stores calls whose text fields are arbitrary bytes and checks that they
+// come back verbatim, that a re-send is a duplicate, and that bad input is refused cleanly.
+func FuzzCallRoundTrip(f *testing.F) {
+	f.Add("c-1", "+919876543210", "098765 43210", "Billboard", "rep-1")
+	f.Add("", "", "", "", "")
+	f.Add("'; DROP TABLE calls; --", "\x00", "\xff\xfe", "%_\\", "\"")
+	f.Add("\U0001F600\u202e", "+1", "PRIVATE", strings.Repeat("x", 5000), "?")
+	st := open(f, filepath.Join(f.TempDir(), "fuzz.db"), nil)
+	seed(f, st)
+	ctx := context.Background()
+	f.Fuzz(func(t *testing.T, id, e164, raw, leadSource, rep string) {
+		c := call("d", id, e164, t0)
+		c.NumberRaw, c.LeadSource, c.RepID = raw, leadSource, rep
+		want := *c
+		res, err := st.InsertCalls(ctx, "o", []leadcall.NewCall{{Call: c, Enqueue: true}})
+		if id == "" {
+			require.Equal(t, leadcall.CodeInvalid, leadcall.CodeOf(err), "%v", err)
+			return
+		}
+		require.NoError(t, err)
+		got, err := st.Call(ctx, "o", c.ID)
+		require.NoError(t, err)
+		want.ID, want.OrgID = c.ID, "o"
+		if !res.Inserted[0] { // the fuzzer repeated an ID: the first version is kept
+			require.Equal(t, id, got.DeviceCallID)
+			return
+		}
+		require.Empty(t, cmp.Diff(&want, got))
+		again, err := st.InsertCalls(ctx, "o", []leadcall.NewCall{{Call: call("d", id, e164, t0)}})
+		require.NoError(t, err)
+		require.Equal(t, []bool{false}, again.Inserted)
+	})
+}
