@@ -16,51 +16,70 @@ import (
 	"github.com/leadcall/leadcall/phone"
 )
 
-// dispatch claims due jobs while workers are free and runs each in its own goroutine, until
-// ctx is done; then it waits for the running jobs, which release their leases.
+// dispatch claims due jobs and runs each in its own goroutine, until ctx is done; then it
+// waits for the running jobs, which release their leases. It claims up to one extra round of
+// jobs ahead of the free workers, so a claim transaction serves several jobs.
 func (e *Engine) dispatch(ctx context.Context) {
 	var wg sync.WaitGroup
-	defer wg.Wait()
-	free := make(chan struct{}, e.cfg.Workers)
-	for range e.cfg.Workers {
-		free <- struct{}{}
-	}
-	finished := make(chan struct{}, e.cfg.Workers)
+	workers := e.cfg.Workers
+	running := 0
+	var queue []Job
+	finished := make(chan struct{}, workers)
 	ticker := time.NewTicker(e.cfg.PollInterval)
 	defer ticker.Stop()
+	defer func() {
+		wg.Wait()
+		// Jobs claimed but never started go back at once.
+		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		for _, job := range queue {
+			if err := e.store.ReleaseJob(bg, Fence{JobID: job.ID, LeaseToken: job.LeaseToken}); err != nil && !errors.Is(err, ErrLeaseLost) {
+				e.log.Warn("leadcall: release job", "job_id", job.ID, "err", err)
+			}
+		}
+	}()
 	for {
-		if n := len(free); n > 0 {
+		claimed := 0
+		if want := 2*workers - running - len(queue); len(queue) < workers && want > 0 {
 			jobs, err := e.store.ClaimJobs(ctx, &ClaimParams{
-				Owner: e.cfg.WorkerID, Now: e.now().UTC(), Lease: e.cfg.Lease, Limit: n,
+				Owner: e.cfg.WorkerID, Now: e.now().UTC(), Lease: e.cfg.Lease, Limit: want,
 			})
 			if err != nil && ctx.Err() == nil {
 				e.log.Warn("leadcall: claim jobs", "err", err)
 			}
-			for _, job := range jobs {
-				<-free
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					defer func() {
-						free <- struct{}{}
-						select {
-						case finished <- struct{}{}:
-						default:
-						}
-					}()
-					e.runJob(ctx, job)
-				}()
-			}
-			if len(jobs) > 0 && len(free) > 0 {
-				continue // more may be due
-			}
+			queue = append(queue, jobs...)
+			claimed = len(jobs)
+		}
+		for running < workers && len(queue) > 0 {
+			job := queue[0]
+			queue = queue[1:]
+			running++
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { finished <- struct{}{} }()
+				e.runJob(ctx, job)
+			}()
+		}
+		if claimed > 0 && running < workers {
+			continue // more may be due
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-e.wake:
 		case <-finished:
+			running--
 		case <-ticker.C:
+		}
+		// Collect every other finished job without blocking.
+		for drained := false; !drained; {
+			select {
+			case <-finished:
+				running--
+			default:
+				drained = true
+			}
 		}
 	}
 }
@@ -87,6 +106,8 @@ type jobRun struct {
 
 	taskDecided bool
 	taskWanted  bool
+	// attemptedThisRun: this run recorded a sync attempt, so later steps must look for it.
+	attemptedThisRun bool
 }
 
 // runJob runs one claimed job and settles its lease: completed, retried, released or dead.
@@ -289,12 +310,17 @@ func (r *jobRun) resolveWho(ctx context.Context) (done bool, err error) {
 		if err != nil {
 			return false, err
 		}
-		known, err := r.e.store.LeadsCreatedFor(ctx, c.OrgID, c.NumberE164)
-		if err != nil {
-			return false, err
-		}
 		leadKey := crm.LeadKey(c.OrgID, c.NumberE164)
-		d := crm.Decide(crm.DecideInput{Matches: matches, LeadKey: leadKey, KnownLeadIDs: known})
+		d := crm.Decide(crm.DecideInput{Matches: matches, LeadKey: leadKey})
+		var known []string
+		if d.Action == crm.ActionCreateLead || d.Action == crm.ActionReviewDuplicateLead {
+			// Only these answers can change with the Leads we remember creating (a CRM
+			// without sync keys, or a search index that lags).
+			if known, err = r.e.store.LeadsCreatedFor(ctx, c.OrgID, c.NumberE164); err != nil {
+				return false, err
+			}
+			d = crm.Decide(crm.DecideInput{Matches: matches, LeadKey: leadKey, KnownLeadIDs: known})
+		}
 		switch d.Action {
 		case crm.ActionCreateLead:
 			r.state.Outcome = OutcomeCreatedLead
@@ -358,7 +384,17 @@ func (r *jobRun) createLead(ctx context.Context) (JobStep, error) {
 	return StepLeadCreated, err
 }
 
+// mayHaveAttempts reports whether the job may have recorded sync attempts. Creates happen only
+// after the step who_resolved is committed, so a job claimed at step start has none until this
+// run records one.
+func (r *jobRun) mayHaveAttempts() bool {
+	return r.job.Step != StepStart || r.attemptedThisRun
+}
+
 func (r *jobRun) noAttemptsYet(ctx context.Context, ops ...SyncOp) (bool, error) {
+	if !r.mayHaveAttempts() {
+		return true, nil
+	}
 	for _, op := range ops {
 		a, err := r.e.store.LastAttempt(ctx, r.job.ID, op)
 		if err != nil {
@@ -394,11 +430,14 @@ func (r *jobRun) createTask(ctx context.Context) error {
 func (r *jobRun) createForeign(ctx context.Context, op SyncOp, module crm.Module, key string, payload any,
 	next JobStep, do func(context.Context) (*crm.Created, error), apply func(id string)) error {
 	e := r.e
-	prev, err := e.store.LastAttempt(ctx, r.job.ID, op)
-	if err != nil {
-		return err
+	var prev *SyncAttempt
+	var err error
+	if r.mayHaveAttempts() {
+		if prev, err = e.store.LastAttempt(ctx, r.job.ID, op); err != nil {
+			return err
+		}
 	}
-	if prev == nil && op != OpCreateBundle {
+	if prev == nil && op != OpCreateBundle && r.mayHaveAttempts() {
 		if prev, err = e.store.LastAttempt(ctx, r.job.ID, OpCreateBundle); err != nil {
 			return err
 		}
@@ -427,6 +466,7 @@ func (r *jobRun) createForeign(ctx context.Context, op SyncOp, module crm.Module
 	if err := e.store.RecordIntent(ctx, r.fence, a); err != nil {
 		return err
 	}
+	r.attemptedThisRun = true
 	cctx, cancel := r.crmCtx(ctx)
 	created, cerr := do(cctx)
 	cancel()
@@ -507,6 +547,7 @@ func (r *jobRun) createBundle(ctx context.Context, b Bundler, lead *crm.Lead) (J
 	if err := e.store.RecordIntent(ctx, r.fence, a); err != nil {
 		return "", err
 	}
+	r.attemptedThisRun = true
 	cctx, cancel := r.crmCtx(ctx)
 	res, cerr := b.CreateBundle(cctx, bundle)
 	cancel()
