@@ -9,10 +9,10 @@ import "github.com/nyaruka/phonenumbers"
 // microseconds. It replays the steps libphonenumber takes for such input
 // (international prefix, country calling code, national prefix, validity,
 // number type, region, read-back) with the same metadata patterns compiled
-// once (plan.go), so it returns the same Number. It only ever accepts:
-// whenever input or metadata takes a turn it does not replay, and for every
-// number that turns out invalid, it reports false and Normalize runs the full
-// parser, which then also words the error.
+// once (plan.go), so it returns the same Number. It never returns an
+// error of its own: when the input or the metadata takes a turn it does not
+// replay, or the number turns out not to be valid, it reports false and
+// Normalize runs the full parser, which then words the error.
 //
 // FuzzFastPathMatchesSlowPath and TestFastPathMatchesSlowPath check it
 // against the full parser.
@@ -76,6 +76,8 @@ func fastParse(cleaned, region string) (Number, bool) {
 	if stripped := meta.stripNationalPrefix(national); acceptableLength(meta.lengthResult(len(stripped))) {
 		national = stripped
 	}
+	// A transform rule could in principle put a non-digit in; the full
+	// parser would then read a different national number.
 	if len(national) < minNationalDigits || len(national) > maxNationalDigits || !allDigits(national) {
 		return Number{}, false
 	}
