@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -64,28 +65,59 @@ func engineBenchCalls(n int, seed uint64) []leadcall.IncomingCall {
 }
 
 // BenchmarkIngest measures durable ingest through the Engine (normalise, dispose, attribute,
-// store and enqueue, synchronous=FULL) in batches of 100. Compare with BenchmarkRawInsert,
-// a plain batched INSERT into the same kind of file, run by the same command.
+// store and enqueue, synchronous=FULL) in batches of 100: "sequential" is one device sending
+// batch after batch; "devices=4" is four devices uploading at once, as a server sees them,
+// whose transactions the store commits together. Compare with BenchmarkRawInsert, a plain
+// batched INSERT into the same kind of file, run by the same command.
 func BenchmarkIngest(b *testing.B) {
+	b.Run("sequential", func(b *testing.B) { benchIngest(b, 1) })
+	b.Run("devices=4", func(b *testing.B) { benchIngest(b, 4) })
+}
+
+func benchIngest(b *testing.B, devices int) {
 	eng, _, _ := newBenchEngine(b, 1)
 	ctx := context.Background()
 	const batch = 100
-	calls := engineBenchCalls(b.N+batch, uint64(b.N))
+	for d := 1; d < devices; d++ {
+		if err := eng.CreateDevice(ctx, &leadcall.Device{OrgID: "bench", ID: fmt.Sprintf("line-%d", d), Nickname: "Line", Kind: device.KindCampaign, Active: true}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	batches := (b.N + batch - 1) / batch
+	calls := engineBenchCalls(batches*batch, uint64(b.N))
+	next := make(chan int, batches)
+	for i := range batches {
+		next <- i * batch
+	}
+	close(next)
 	b.ReportAllocs()
 	b.ResetTimer()
 	start := time.Now()
-	for i := 0; i < b.N; i += batch {
-		res, err := eng.Ingest(ctx, "bench", "line", calls[i:i+batch])
-		if err != nil {
-			b.Fatal(err)
+	var wg sync.WaitGroup
+	for d := range devices {
+		dev := "line"
+		if d > 0 {
+			dev = fmt.Sprintf("line-%d", d)
 		}
-		if res[0].Status != leadcall.IngestAccepted {
-			b.Fatalf("status %s", res[0].Status)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				res, err := eng.Ingest(ctx, "bench", dev, calls[i:i+batch])
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				if res[0].Status != leadcall.IngestAccepted {
+					b.Errorf("status %s", res[0].Status)
+					return
+				}
+			}
+		}()
 	}
+	wg.Wait()
 	b.StopTimer()
-	n := (b.N + batch - 1) / batch * batch
-	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "calls/s")
+	b.ReportMetric(float64(batches*batch)/time.Since(start).Seconds(), "calls/s")
 }
 
 // BenchmarkSync measures sync throughput with memcrm: b.N new callers (a Lead, a Call and, for
