@@ -89,20 +89,25 @@ type Store interface {
 	// AdvanceJob moves a job to step and stores the call's sync state, fenced.
 	AdvanceJob(ctx context.Context, f Fence, step JobStep, st *CallSyncState) error
 	// RecordIntent stores a sync attempt before the CRM request is sent (FinishedAt zero), and
-	// sets a.ID. Fenced.
-	RecordIntent(ctx context.Context, f Fence, a *SyncAttempt) error
+	// sets a.ID. In the same transaction it advances the job to step (when non-empty) and
+	// stores st (when non-nil), so a step and the intent that follows it cost one commit.
+	// Fenced.
+	RecordIntent(ctx context.Context, f Fence, a *SyncAttempt, step JobStep, st *CallSyncState) error
 	// FinishAttempt stores the attempt's result and, in the same transaction, advances the job
 	// to step (when non-empty) and stores st (when non-nil). Fenced.
 	FinishAttempt(ctx context.Context, f Fence, a *SyncAttempt, step JobStep, st *CallSyncState) error
 	// LastAttempt returns the job's most recent attempt for op, or nil when there is none.
 	LastAttempt(ctx context.Context, jobID int64, op SyncOp) (*SyncAttempt, error)
-	// RetryJob makes the job ready again at runAt with lastError. Fenced.
-	RetryJob(ctx context.Context, f Fence, runAt time.Time, lastError string) error
-	// ReleaseJob gives the lease back without counting the attempt (shutdown). Fenced.
-	ReleaseJob(ctx context.Context, f Fence) error
+	// RetryJob makes the job ready again at runAt with lastError, storing st (when non-nil) in
+	// the same transaction. Fenced.
+	RetryJob(ctx context.Context, f Fence, runAt time.Time, lastError string, st *CallSyncState) error
+	// ReleaseJob gives the lease back without counting the attempt (shutdown, org pause),
+	// storing st (when non-nil) in the same transaction. Fenced.
+	ReleaseJob(ctx context.Context, f Fence, st *CallSyncState) error
 	// CompleteJob ends the job (state done, or dead when p.Dead) and, in the same transaction,
-	// stores the call's final sync status, outcome and CRM refs, stores p.Review when non-nil,
-	// and appends the matching events, which it returns. Fenced.
+	// stores the result of p.Attempt when non-nil (as FinishAttempt would), the call's final
+	// sync status, outcome and CRM refs, stores p.Review when non-nil, and appends the
+	// matching events, which it returns. Fenced.
 	CompleteJob(ctx context.Context, f Fence, p *CompleteJobParams) ([]Event, error)
 	// EnqueueJob adds a sync job for an existing call (review resolution, backfill) and sets the
 	// call's sync status to pending. CodeConflict when the call already has an active job.
@@ -312,6 +317,10 @@ type CompleteJobParams struct {
 	State      CallSyncState
 	LastError  string
 	Review     *ReviewItem
+	// Attempt, when set, is a recorded intent whose result (FinishedAt, Outcome, CRMID, ...)
+	// is stored in the same transaction: the last create of a job and its completion cost one
+	// commit.
+	Attempt *SyncAttempt
 }
 
 // EnqueueParams are the arguments of EnqueueJob.

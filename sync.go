@@ -33,7 +33,7 @@ func (e *Engine) dispatch(ctx context.Context) {
 		bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		for _, job := range queue {
-			if err := e.store.ReleaseJob(bg, Fence{JobID: job.ID, LeaseToken: job.LeaseToken}); err != nil && !errors.Is(err, ErrLeaseLost) {
+			if err := e.store.ReleaseJob(bg, Fence{JobID: job.ID, LeaseToken: job.LeaseToken}, nil); err != nil && !errors.Is(err, ErrLeaseLost) {
 				e.log.Warn("leadcall: release job", "job_id", job.ID, "err", err)
 			}
 		}
@@ -108,6 +108,27 @@ type jobRun struct {
 	taskWanted  bool
 	// attemptedThisRun: this run recorded a sync attempt, so later steps must look for it.
 	attemptedThisRun bool
+	// pendingStep and dirty hold progress not committed yet: it rides along with the next
+	// write (an intent, a retry, the completion), which saves a commit per step.
+	pendingStep JobStep
+	dirty       bool
+	// completed: the job's completion was committed (with its last create).
+	completed bool
+}
+
+// unsaved returns the state when it holds changes not committed yet, else nil.
+func (r *jobRun) unsaved() *CallSyncState {
+	if r.dirty {
+		return &r.state
+	}
+	return nil
+}
+
+// takeUnsaved returns the pending step and state for a write that commits them.
+func (r *jobRun) takeUnsaved() (JobStep, *CallSyncState) {
+	step, st := r.pendingStep, r.unsaved()
+	r.pendingStep, r.dirty = "", false
+	return step, st
 }
 
 // runJob runs one claimed job and settles its lease: completed, retried, released or dead.
@@ -136,16 +157,16 @@ func (e *Engine) settleFailure(bg, ctx context.Context, r *jobRun, err error) {
 		log.Warn("leadcall: job lease lost; another worker owns it")
 		return
 	case ctx.Err() != nil:
-		serr = e.store.ReleaseJob(bg, r.fence)
+		serr = e.store.ReleaseJob(bg, r.fence, r.unsaved())
 	case errors.As(err, &wait):
-		serr = e.store.RetryJob(bg, r.fence, wait.until, err.Error())
+		serr = e.store.RetryJob(bg, r.fence, wait.until, err.Error(), r.unsaved())
 	case isCode(err, CodeRateLimited):
 		until := now.Add(cmp.Or(RetryAfterOf(err), e.cfg.RateLimitPause))
-		serr = e.pause(bg, job.OrgID, until, "rate_limited", r.fence)
+		serr = e.pause(bg, job.OrgID, until, "rate_limited", r)
 	case isCode(err, CodeUnauthorized):
-		serr = e.pause(bg, job.OrgID, now.Add(e.cfg.AuthPause), "crm_unauthorized", r.fence)
+		serr = e.pause(bg, job.OrgID, now.Add(e.cfg.AuthPause), "crm_unauthorized", r)
 	case isCode(err, CodeReconnectRequired):
-		serr = e.pause(bg, job.OrgID, now.Add(e.cfg.AuthPause), "reconnect_required", r.fence)
+		serr = e.pause(bg, job.OrgID, now.Add(e.cfg.AuthPause), "reconnect_required", r)
 	case isCode(err, CodeInvalid) || job.Attempt >= e.cfg.MaxAttempts:
 		log.Warn("leadcall: sync failed for good", "err", err)
 		serr = r.complete(bg, SyncFailed, OutcomeFailed, err.Error(), &ReviewItem{
@@ -155,7 +176,7 @@ func (e *Engine) settleFailure(bg, ctx context.Context, r *jobRun, err error) {
 	default:
 		delay := e.backoff(job.Attempt)
 		log.Info("leadcall: sync attempt failed; retrying", "in", delay, "err", err)
-		serr = e.store.RetryJob(bg, r.fence, now.Add(delay), err.Error())
+		serr = e.store.RetryJob(bg, r.fence, now.Add(delay), err.Error(), r.unsaved())
 	}
 	if serr != nil && !errors.Is(serr, ErrLeaseLost) {
 		log.Warn("leadcall: settle job", "err", serr)
@@ -164,14 +185,14 @@ func (e *Engine) settleFailure(bg, ctx context.Context, r *jobRun, err error) {
 
 // pause pauses an org's sync and gives the job back without counting the attempt: a pause is
 // not the job's fault.
-func (e *Engine) pause(ctx context.Context, orgID string, until time.Time, reason string, f Fence) error {
+func (e *Engine) pause(ctx context.Context, orgID string, until time.Time, reason string, r *jobRun) error {
 	evs, err := e.store.PauseOrg(ctx, orgID, until, reason)
 	if err != nil {
 		return err
 	}
 	e.log.Warn("leadcall: org sync paused", "org_id", orgID, "until", until, "reason", reason)
 	e.publish(ctx, evs)
-	return e.store.ReleaseJob(ctx, f)
+	return e.store.ReleaseJob(ctx, r.fence, r.unsaved())
 }
 
 // backoff is the exponential retry delay with jitter in [d/2, d].
@@ -214,9 +235,7 @@ func (r *jobRun) run(ctx context.Context) error {
 			return err
 		}
 		r.state.OwnerResolved = true
-		if err := e.store.AdvanceJob(ctx, r.fence, step, &r.state); err != nil {
-			return err
-		}
+		r.dirty = true // committed with the next write, a retry included
 	}
 	if step == StepStart {
 		done, err := r.resolveWho(ctx)
@@ -235,12 +254,16 @@ func (r *jobRun) run(ctx context.Context) error {
 		}
 	}
 	if step == StepLeadCreated {
-		if err := r.createCall(ctx); err != nil {
+		want, err := r.wantTask(ctx)
+		if err != nil {
+			return err
+		}
+		if err := r.createCall(ctx, !want); err != nil {
 			return err
 		}
 		step = StepCallCreated
 	}
-	if step == StepCallCreated {
+	if step == StepCallCreated && !r.completed {
 		want, err := r.wantTask(ctx)
 		if err != nil {
 			return err
@@ -251,22 +274,28 @@ func (r *jobRun) run(ctx context.Context) error {
 			}
 		}
 	}
+	if r.completed {
+		return nil
+	}
 	return r.complete(ctx, SyncSynced, r.state.Outcome, "", nil)
 }
 
 func (r *jobRun) complete(ctx context.Context, status SyncStatus, outcome SyncOutcome, lastErr string, review *ReviewItem) error {
-	evs, err := r.e.store.CompleteJob(ctx, r.fence, &CompleteJobParams{
-		Now:        r.e.now().UTC(),
-		Dead:       status == SyncFailed,
-		SyncStatus: status,
-		Outcome:    outcome,
-		State:      r.state,
-		LastError:  lastErr,
-		Review:     review,
+	return r.completeWith(ctx, &CompleteJobParams{
+		SyncStatus: status, Outcome: outcome, LastError: lastErr, Review: review,
 	})
+}
+
+// completeWith ends the job with p (State filled in from the run).
+func (r *jobRun) completeWith(ctx context.Context, p *CompleteJobParams) error {
+	p.Now = r.e.now().UTC()
+	p.Dead = p.SyncStatus == SyncFailed
+	p.State = r.state
+	evs, err := r.e.store.CompleteJob(ctx, r.fence, p)
 	if err != nil {
 		return err
 	}
+	r.pendingStep, r.dirty, r.completed = "", false, true
 	r.e.publish(ctx, evs)
 	return nil
 }
@@ -348,7 +377,8 @@ func (r *jobRun) resolveWho(ctx context.Context) (done bool, err error) {
 			})
 		}
 	}
-	return false, r.e.store.AdvanceJob(ctx, r.fence, StepWhoResolved, &r.state)
+	r.pendingStep, r.dirty = StepWhoResolved, true // committed with the first intent
+	return false, nil
 }
 
 // link points the call at an existing record.
@@ -378,7 +408,7 @@ func (r *jobRun) createLead(ctx context.Context) (JobStep, error) {
 			return r.createBundle(ctx, b, lead)
 		}
 	}
-	err = r.createForeign(ctx, OpCreateLead, crm.ModuleLeads, lead.SyncKey, lead, StepLeadCreated,
+	err = r.createForeign(ctx, OpCreateLead, crm.ModuleLeads, lead.SyncKey, lead, StepLeadCreated, false,
 		func(ctx context.Context) (*crm.Created, error) { return r.crm.CreateLead(ctx, lead) },
 		func(id string) { r.state.CRM.LeadID = id })
 	return StepLeadCreated, err
@@ -407,19 +437,19 @@ func (r *jobRun) noAttemptsYet(ctx context.Context, ops ...SyncOp) (bool, error)
 	return true, nil
 }
 
-func (r *jobRun) createCall(ctx context.Context) error {
+func (r *jobRun) createCall(ctx context.Context, last bool) error {
 	call, err := r.buildCall(ctx)
 	if err != nil {
 		return err
 	}
-	return r.createForeign(ctx, OpCreateCall, crm.ModuleCalls, call.SyncKey, call, StepCallCreated,
+	return r.createForeign(ctx, OpCreateCall, crm.ModuleCalls, call.SyncKey, call, StepCallCreated, last,
 		func(ctx context.Context) (*crm.Created, error) { return r.crm.CreateCall(ctx, call) },
 		func(id string) { r.state.CRM.CallID = id })
 }
 
 func (r *jobRun) createTask(ctx context.Context) error {
 	task := r.buildTask()
-	return r.createForeign(ctx, OpCreateTask, crm.ModuleTasks, task.SyncKey, task, StepTaskCreated,
+	return r.createForeign(ctx, OpCreateTask, crm.ModuleTasks, task.SyncKey, task, StepTaskCreated, true,
 		func(ctx context.Context) (*crm.Created, error) { return r.crm.CreateTask(ctx, task) },
 		func(id string) { r.state.CRM.TaskID = id })
 }
@@ -428,7 +458,7 @@ func (r *jobRun) createTask(ctx context.Context) error {
 // research/reliability.md §8.4: reconcile an in-doubt earlier attempt by sync key, record the
 // intent, send, then record the result and advance the job in one fenced transaction.
 func (r *jobRun) createForeign(ctx context.Context, op SyncOp, module crm.Module, key string, payload any,
-	next JobStep, do func(context.Context) (*crm.Created, error), apply func(id string)) error {
+	next JobStep, last bool, do func(context.Context) (*crm.Created, error), apply func(id string)) error {
 	e := r.e
 	var prev *SyncAttempt
 	var err error
@@ -451,22 +481,21 @@ func (r *jobRun) createForeign(ctx context.Context, op SyncOp, module crm.Module
 		}
 		if id != "" {
 			a := r.newAttempt(op, key, payload)
-			if err := e.store.RecordIntent(ctx, r.fence, a); err != nil {
+			if err := r.recordIntent(ctx, a); err != nil {
 				return err
 			}
 			a.FinishedAt, a.Outcome, a.CRMID = e.now().UTC(), AttemptAdopt, id
 			apply(id)
-			return e.store.FinishAttempt(ctx, r.fence, a, next, &r.state)
+			return r.finishSuccess(ctx, a, next, last)
 		}
 		if until := prev.StartedAt.Add(e.cfg.ReconcileGrace); e.now().Before(until) {
 			return &reconcileWait{until: until}
 		}
 	}
 	a := r.newAttempt(op, key, payload)
-	if err := e.store.RecordIntent(ctx, r.fence, a); err != nil {
+	if err := r.recordIntent(ctx, a); err != nil {
 		return err
 	}
-	r.attemptedThisRun = true
 	cctx, cancel := r.crmCtx(ctx)
 	created, cerr := do(cctx)
 	cancel()
@@ -480,13 +509,13 @@ func (r *jobRun) createForeign(ctx context.Context, op SyncOp, module crm.Module
 			a.Outcome = AttemptAdopt
 		}
 		apply(created.ID)
-		return e.store.FinishAttempt(ctx, r.fence, a, next, &r.state)
+		return r.finishSuccess(ctx, a, next, last)
 	}
 	var le *Error
 	if errors.As(cerr, &le) && le.Code == CodeConflict && le.ExistingID != "" {
 		a.Outcome, a.CRMID = AttemptAdopt, le.ExistingID
 		apply(le.ExistingID)
-		return e.store.FinishAttempt(ctx, r.fence, a, next, &r.state)
+		return r.finishSuccess(ctx, a, next, last)
 	}
 	a.Outcome = classifyWrite(cerr)
 	a.ErrorCode = CodeOf(cerr).String()
@@ -497,6 +526,25 @@ func (r *jobRun) createForeign(ctx context.Context, op SyncOp, module crm.Module
 		return errors.Join(cerr, err)
 	}
 	return cerr
+}
+
+// recordIntent commits an attempt's intent together with any progress not committed yet.
+func (r *jobRun) recordIntent(ctx context.Context, a *SyncAttempt) error {
+	step, st := r.takeUnsaved()
+	if err := r.e.store.RecordIntent(ctx, r.fence, a, step, st); err != nil {
+		return err
+	}
+	r.attemptedThisRun = true
+	return nil
+}
+
+// finishSuccess commits a successful create: with the job's completion when it was the last
+// create, else by advancing the job to next.
+func (r *jobRun) finishSuccess(ctx context.Context, a *SyncAttempt, next JobStep, last bool) error {
+	if last {
+		return r.completeWith(ctx, &CompleteJobParams{SyncStatus: SyncSynced, Outcome: r.state.Outcome, Attempt: a})
+	}
+	return r.e.store.FinishAttempt(ctx, r.fence, a, next, &r.state)
 }
 
 // classifyWrite says whether a failed create may have been applied.
@@ -544,10 +592,9 @@ func (r *jobRun) createBundle(ctx context.Context, b Bundler, lead *crm.Lead) (J
 	}
 	bundle := &crm.Bundle{Lead: lead, Call: call, Task: task}
 	a := r.newAttempt(OpCreateBundle, lead.SyncKey, bundle)
-	if err := e.store.RecordIntent(ctx, r.fence, a); err != nil {
+	if err := r.recordIntent(ctx, a); err != nil {
 		return "", err
 	}
-	r.attemptedThisRun = true
 	cctx, cancel := r.crmCtx(ctx)
 	res, cerr := b.CreateBundle(cctx, bundle)
 	cancel()
@@ -582,6 +629,13 @@ func (r *jobRun) createBundle(ctx context.Context, b Bundler, lead *crm.Lead) (J
 		a.Outcome = AttemptSuccess
 	} else {
 		a.Outcome, a.ErrorCode, a.Error = classifyWrite(cerr), CodeOf(cerr).String(), truncate(cerr.Error(), 1000)
+	}
+	final := StepCallCreated
+	if task != nil {
+		final = StepTaskCreated
+	}
+	if cerr == nil && step == final {
+		return step, r.completeWith(ctx, &CompleteJobParams{SyncStatus: SyncSynced, Outcome: r.state.Outcome, Attempt: a})
 	}
 	var st *CallSyncState
 	advance := JobStep("")

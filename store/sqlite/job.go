@@ -242,9 +242,11 @@ func scanAttempt(sc interface{ Scan(...any) error }) (leadcall.SyncAttempt, erro
 // a.JobID (0 = f.JobID) must be f's job; a.LeaseToken becomes f's token, a zero Attempt the
 // job's attempt and a zero StartedAt the store's clock. CodeInvalid when Op is empty or
 // FinishedAt is set.
-func (s *Store) RecordIntent(ctx context.Context, f leadcall.Fence, a *leadcall.SyncAttempt) error {
+func (s *Store) RecordIntent(ctx context.Context, f leadcall.Fence, a *leadcall.SyncAttempt, step leadcall.JobStep, st *leadcall.CallSyncState) error {
 	const op = "sqlite: record intent"
 	switch {
+	case step != "" && !validSteps[step]:
+		return invalid(op, "step", "unknown step")
 	case a == nil:
 		return invalid(op, "attempt", "required")
 	case a.JobID != 0 && a.JobID != f.JobID:
@@ -258,9 +260,14 @@ func (s *Store) RecordIntent(ctx context.Context, f leadcall.Fence, a *leadcall.
 	var id int64
 	var attempt int
 	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
-		fj, err := s.fence(ctx, tx, op, f, "", s.now())
+		fj, err := s.fence(ctx, tx, op, f, step, s.now())
 		if err != nil {
 			return err
+		}
+		if st != nil {
+			if err := storeSyncState(ctx, tx, fj.callID, st); err != nil {
+				return err
+			}
 		}
 		attempt = a.Attempt
 		if attempt == 0 {
@@ -300,21 +307,7 @@ func (s *Store) FinishAttempt(ctx context.Context, f leadcall.Fence, a *leadcall
 		if err != nil {
 			return err
 		}
-		var done sql.NullInt64
-		err = tx.QueryRowContext(ctx, `SELECT finished_at FROM sync_attempts WHERE id = $1 AND job_id = $2`,
-			a.ID, f.JobID).Scan(&done)
-		if errors.Is(err, sql.ErrNoRows) {
-			return notFound(op, "attempt %d of job %d not found", a.ID, f.JobID)
-		}
-		if err != nil {
-			return err
-		}
-		if done.Valid {
-			return conflict(op, "attempt %d already has a result", a.ID)
-		}
-		if _, err := tx.ExecContext(ctx,
-			`UPDATE sync_attempts SET finished_at = $1, outcome = $2, error_code = $3, crm_id = $4, error = $5 WHERE id = $6`,
-			finished.UnixMilli(), string(a.Outcome), a.ErrorCode, a.CRMID, a.Error, a.ID); err != nil {
+		if err := finishAttemptTx(ctx, tx, op, f, a, finished); err != nil {
 			return err
 		}
 		if st == nil {
@@ -327,6 +320,26 @@ func (s *Store) FinishAttempt(ctx context.Context, f leadcall.Fence, a *leadcall
 	}
 	a.FinishedAt = truncMS(finished)
 	return nil
+}
+
+// finishAttemptTx stores the result of attempt a.ID of f's job.
+func finishAttemptTx(ctx context.Context, tx *wtx, op string, f leadcall.Fence, a *leadcall.SyncAttempt, finished time.Time) error {
+	var done sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT finished_at FROM sync_attempts WHERE id = $1 AND job_id = $2`,
+		a.ID, f.JobID).Scan(&done)
+	if errors.Is(err, sql.ErrNoRows) {
+		return notFound(op, "attempt %d of job %d not found", a.ID, f.JobID)
+	}
+	if err != nil {
+		return err
+	}
+	if done.Valid {
+		return conflict(op, "attempt %d already has a result", a.ID)
+	}
+	_, err = tx.ExecContext(ctx,
+		`UPDATE sync_attempts SET finished_at = $1, outcome = $2, error_code = $3, crm_id = $4, error = $5 WHERE id = $6`,
+		finished.UnixMilli(), string(a.Outcome), a.ErrorCode, a.CRMID, a.Error, a.ID)
+	return err
 }
 
 // LastAttempt returns the job's most recent attempt (highest ID) for op, or nil when there
@@ -347,38 +360,48 @@ func (s *Store) LastAttempt(ctx context.Context, jobID int64, op leadcall.SyncOp
 
 // RetryJob makes the job ready again at runAt (zero: now) with lastError, and drops its lease.
 // Fenced.
-func (s *Store) RetryJob(ctx context.Context, f leadcall.Fence, runAt time.Time, lastError string) error {
+func (s *Store) RetryJob(ctx context.Context, f leadcall.Fence, runAt time.Time, lastError string, st *leadcall.CallSyncState) error {
 	const op = "sqlite: retry job"
 	now := s.now()
 	runAt = s.orNow(runAt)
 	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
-		res, err := tx.ExecContext(ctx,
+		var callID int64
+		err := tx.QueryRowContext(ctx,
 			`UPDATE outbox SET state = 'ready', run_at = $1, last_error = $2, lease_owner = '', lease_token = 0,
 				lease_expires_at = NULL, updated_at = $3
-			 WHERE id = $4 AND lease_token = $5 AND state = 'running'`,
-			runAt.UnixMilli(), lastError, now.UnixMilli(), f.JobID, f.LeaseToken)
-		if err != nil {
+			 WHERE id = $4 AND lease_token = $5 AND state = 'running'
+			 RETURNING call_id`,
+			runAt.UnixMilli(), lastError, now.UnixMilli(), f.JobID, f.LeaseToken).Scan(&callID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return leaseLost(op, f.JobID)
+		}
+		if err != nil || st == nil {
 			return err
 		}
-		return affected(res, leaseLost(op, f.JobID))
+		return storeSyncState(ctx, tx, callID, st)
 	})
 }
 
 // ReleaseJob gives the lease back without counting the attempt (Attempt is decremented) and
 // leaves the job ready to run at once. Fenced.
-func (s *Store) ReleaseJob(ctx context.Context, f leadcall.Fence) error {
+func (s *Store) ReleaseJob(ctx context.Context, f leadcall.Fence, st *leadcall.CallSyncState) error {
 	const op = "sqlite: release job"
 	now := s.now()
 	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
-		res, err := tx.ExecContext(ctx,
+		var callID int64
+		err := tx.QueryRowContext(ctx,
 			`UPDATE outbox SET state = 'ready', attempt = CASE WHEN attempt > 0 THEN attempt - 1 ELSE 0 END,
 				lease_owner = '', lease_token = 0, lease_expires_at = NULL, updated_at = $1
-			 WHERE id = $2 AND lease_token = $3 AND state = 'running'`,
-			now.UnixMilli(), f.JobID, f.LeaseToken)
-		if err != nil {
+			 WHERE id = $2 AND lease_token = $3 AND state = 'running'
+			 RETURNING call_id`,
+			now.UnixMilli(), f.JobID, f.LeaseToken).Scan(&callID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return leaseLost(op, f.JobID)
+		}
+		if err != nil || st == nil {
 			return err
 		}
-		return affected(res, leaseLost(op, f.JobID))
+		return storeSyncState(ctx, tx, callID, st)
 	})
 }
 
@@ -415,6 +438,16 @@ func (s *Store) CompleteJob(ctx context.Context, f leadcall.Fence, p *leadcall.C
 		st.Outcome = p.Outcome
 	}
 	now := s.orNow(p.Now)
+	var attemptFinished time.Time
+	if p.Attempt != nil {
+		switch {
+		case p.Attempt.ID <= 0:
+			return nil, invalid(op, "attempt.id", "required")
+		case !validOutcomes[p.Attempt.Outcome]:
+			return nil, invalid(op, "attempt.outcome", "unknown attempt outcome")
+		}
+		attemptFinished = s.orNow(p.Attempt.FinishedAt)
+	}
 	var (
 		evs    []leadcall.Event
 		review leadcall.ReviewItem
@@ -434,6 +467,11 @@ func (s *Store) CompleteJob(ctx context.Context, f leadcall.Fence, p *leadcall.C
 		}
 		if err != nil {
 			return err
+		}
+		if p.Attempt != nil {
+			if err := finishAttemptTx(ctx, tx, op, f, p.Attempt, attemptFinished); err != nil {
+				return err
+			}
 		}
 		if err := storeSyncState(ctx, tx, callID, &st); err != nil {
 			return err

@@ -348,7 +348,7 @@ func TestHostileInput(t *testing.T) {
 	require.Equal(t, weird, jobs[0].LeaseOwner)
 	f := leadcall.Fence{JobID: jobs[0].ID, LeaseToken: jobs[0].LeaseToken}
 	att := &leadcall.SyncAttempt{Op: leadcall.OpCreateLead, EntityKey: weird, RequestHash: huge}
-	require.NoError(t, st.RecordIntent(ctx, f, att))
+	require.NoError(t, st.RecordIntent(ctx, f, att, "", nil))
 	att.Outcome, att.Error, att.CRMID = leadcall.AttemptPermanent, huge, weird
 	require.NoError(t, st.FinishAttempt(ctx, f, att, "", nil))
 	last, err := st.LastAttempt(ctx, jobs[0].ID, leadcall.OpCreateLead)

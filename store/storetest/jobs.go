@@ -31,6 +31,7 @@ func jobTests() []test {
 		{"Jobs/FencingEndedJob", testFencingEndedJob},
 		{"Jobs/AdvanceFirstWriterWins", testAdvanceFirstWriterWins},
 		{"Jobs/IntentAndFinish", testIntentAndFinish},
+		{"Jobs/StateRidesAlong", testStateRidesAlong},
 		{"Jobs/Retry", testRetry},
 		{"Jobs/Release", testRelease},
 		{"Jobs/CompleteDone", testCompleteDone},
@@ -141,7 +142,7 @@ func testHeadOfQueue(t *testing.T, e *env) {
 	j = e.claimOne(claimTime)
 	require.Equal(t, c2.ID, j.CallID)
 	// A retry scheduled later keeps the head: later calls wait behind it.
-	require.NoError(t, e.st.RetryJob(e.ctx, fence(j), claimTime.Add(time.Hour), "503"))
+	require.NoError(t, e.st.RetryJob(e.ctx, fence(j), claimTime.Add(time.Hour), "503", nil))
 	require.Empty(t, e.claim(claimTime.Add(time.Minute), 10), "c-3 waits for the retried c-2")
 	j = e.claimOne(claimTime.Add(time.Hour))
 	require.Equal(t, c2.ID, j.CallID)
@@ -304,7 +305,7 @@ func (e *env) staleSetup() (call *leadcall.Call, stale, live leadcall.Job, inten
 	call = e.enqueued("c-1", number(1), base)
 	stale = e.claimOne(claimTime)
 	intent = &leadcall.SyncAttempt{Op: leadcall.OpCreateLead, EntityKey: "lead-key", RequestHash: "h1", StartedAt: claimTime}
-	require.NoError(e.t, e.st.RecordIntent(e.ctx, fence(stale), intent))
+	require.NoError(e.t, e.st.RecordIntent(e.ctx, fence(stale), intent, "", nil))
 	live = e.claimOne(claimTime.Add(2 * time.Minute))
 	require.Equal(e.t, stale.ID, live.ID)
 	return call, stale, live, intent
@@ -319,21 +320,23 @@ func (e *env) fencedCalls(intentID int64) map[string]func(f leadcall.Fence) erro
 			return e.st.AdvanceJob(e.ctx, f, leadcall.StepLeadCreated, st)
 		},
 		"RecordIntent": func(f leadcall.Fence) error {
-			return e.st.RecordIntent(e.ctx, f, &leadcall.SyncAttempt{Op: leadcall.OpCreateLead, EntityKey: "k", StartedAt: claimTime})
+			return e.st.RecordIntent(e.ctx, f, &leadcall.SyncAttempt{Op: leadcall.OpCreateLead, EntityKey: "k", StartedAt: claimTime},
+				leadcall.StepWhoResolved, st)
 		},
 		"FinishAttempt": func(f leadcall.Fence) error {
 			return e.st.FinishAttempt(e.ctx, f, &leadcall.SyncAttempt{ID: intentID, Outcome: leadcall.AttemptSuccess, CRMID: "L-stale",
 				FinishedAt: claimTime}, leadcall.StepLeadCreated, st)
 		},
 		"RetryJob": func(f leadcall.Fence) error {
-			return e.st.RetryJob(e.ctx, f, claimTime.Add(time.Hour), "stale")
+			return e.st.RetryJob(e.ctx, f, claimTime.Add(time.Hour), "stale", st)
 		},
 		"ReleaseJob": func(f leadcall.Fence) error {
-			return e.st.ReleaseJob(e.ctx, f)
+			return e.st.ReleaseJob(e.ctx, f, st)
 		},
 		"CompleteJob": func(f leadcall.Fence) error {
 			_, err := e.st.CompleteJob(e.ctx, f, &leadcall.CompleteJobParams{Now: claimTime, SyncStatus: leadcall.SyncSynced,
-				Outcome: leadcall.OutcomeCreatedLead, State: *st, Review: &leadcall.ReviewItem{Kind: leadcall.ReviewFailed}})
+				Outcome: leadcall.OutcomeCreatedLead, State: *st, Review: &leadcall.ReviewItem{Kind: leadcall.ReviewFailed},
+				Attempt: &leadcall.SyncAttempt{ID: intentID, Outcome: leadcall.AttemptSuccess, CRMID: "L-stale", FinishedAt: claimTime}})
 			return err
 		},
 	}
@@ -382,7 +385,7 @@ func testFencingEndedJob(t *testing.T, e *env) {
 		j := e.claimOne(claimTime)
 		require.Equal(t, c.ID, j.CallID)
 		intent := &leadcall.SyncAttempt{Op: leadcall.OpCreateLead, EntityKey: "k"}
-		require.NoError(t, e.st.RecordIntent(e.ctx, fence(j), intent))
+		require.NoError(t, e.st.RecordIntent(e.ctx, fence(j), intent, "", nil))
 		_, err := e.st.CompleteJob(e.ctx, fence(j), &leadcall.CompleteJobParams{Now: claimTime, Dead: dead})
 		require.NoError(t, err)
 		before := e.snapshot(j.ID, c.ID)
@@ -456,7 +459,7 @@ func testIntentAndFinish(t *testing.T, e *env) {
 	require.Nil(t, none)
 
 	a := &leadcall.SyncAttempt{Op: leadcall.OpCreateLead, EntityKey: "lc1:lead", RequestHash: "sha", StartedAt: claimTime}
-	require.NoError(t, e.st.RecordIntent(e.ctx, f, a))
+	require.NoError(t, e.st.RecordIntent(e.ctx, f, a, "", nil))
 	require.NotZero(t, a.ID)
 	want := leadcall.SyncAttempt{ID: a.ID, JobID: j.ID, Attempt: 1, LeaseToken: j.LeaseToken, Op: leadcall.OpCreateLead,
 		EntityKey: "lc1:lead", RequestHash: "sha", StartedAt: claimTime}
@@ -483,12 +486,12 @@ func testIntentAndFinish(t *testing.T, e *env) {
 	requireCode(t, e.st.FinishAttempt(e.ctx, f, a, "", nil), leadcall.CodeConflict, "a result is written once")
 	requireCode(t, e.st.FinishAttempt(e.ctx, f, &leadcall.SyncAttempt{ID: a.ID + 999, Outcome: leadcall.AttemptSuccess}, "", nil), leadcall.CodeNotFound)
 	requireCode(t, e.st.FinishAttempt(e.ctx, f, &leadcall.SyncAttempt{ID: a.ID, Outcome: "maybe"}, "", nil), leadcall.CodeInvalid)
-	requireCode(t, e.st.RecordIntent(e.ctx, f, &leadcall.SyncAttempt{}), leadcall.CodeInvalid, "no op")
-	requireCode(t, e.st.RecordIntent(e.ctx, f, &leadcall.SyncAttempt{Op: leadcall.OpCreateCall, JobID: j.ID + 1}), leadcall.CodeInvalid, "other job")
+	requireCode(t, e.st.RecordIntent(e.ctx, f, &leadcall.SyncAttempt{}, "", nil), leadcall.CodeInvalid, "no op")
+	requireCode(t, e.st.RecordIntent(e.ctx, f, &leadcall.SyncAttempt{Op: leadcall.OpCreateCall, JobID: j.ID + 1}, "", nil), leadcall.CodeInvalid, "other job")
 
 	// A second attempt of the same op is the latest; finishing without a step keeps the step.
 	b := &leadcall.SyncAttempt{Op: leadcall.OpCreateLead, EntityKey: "lc1:lead", StartedAt: claimTime.Add(time.Minute)}
-	require.NoError(t, e.st.RecordIntent(e.ctx, f, b))
+	require.NoError(t, e.st.RecordIntent(e.ctx, f, b, "", nil))
 	require.Greater(t, b.ID, a.ID)
 	b.Outcome, b.ErrorCode, b.Error = leadcall.AttemptAmbiguous, "unavailable", "timeout"
 	require.NoError(t, e.st.FinishAttempt(e.ctx, f, b, "", nil))
@@ -502,11 +505,63 @@ func testIntentAndFinish(t *testing.T, e *env) {
 	require.Equal(t, leadcall.StepLeadCreated, e.job(e.org, j.ID).Step)
 }
 
+// testStateRidesAlong: the writes that carry a job's progress with them (an intent, a retry, a
+// release, a completion with its last attempt) store it in the same call.
+func testStateRidesAlong(t *testing.T, e *env) {
+	owner := &leadcall.CallSyncState{OwnerID: "u-1", OwnerResolved: true}
+
+	// An intent carries the step before it and the state.
+	c := e.enqueued("c-1", number(1), base)
+	j := e.claimOne(claimTime)
+	who := &leadcall.CallSyncState{OwnerID: "u-1", OwnerResolved: true, CRM: leadcall.CRMRefs{ContactID: "K-1"},
+		Outcome: leadcall.OutcomeLinkedContact}
+	a := &leadcall.SyncAttempt{Op: leadcall.OpCreateCall, EntityKey: "call-key", StartedAt: claimTime}
+	require.NoError(t, e.st.RecordIntent(e.ctx, fence(j), a, leadcall.StepWhoResolved, who))
+	require.Equal(t, leadcall.StepWhoResolved, e.job(e.org, j.ID).Step)
+	got := e.call(e.org, c.ID)
+	require.Equal(t, "u-1", got.OwnerID)
+	require.True(t, got.OwnerResolved)
+	require.Equal(t, "K-1", got.CRM.ContactID)
+	requireCode(t, e.st.RecordIntent(e.ctx, fence(j), &leadcall.SyncAttempt{Op: leadcall.OpCreateTask}, "sideways", nil),
+		leadcall.CodeInvalid, "unknown step")
+
+	// The completion records the last attempt's result in the same call.
+	a.Outcome, a.CRMID, a.FinishedAt = leadcall.AttemptSuccess, "CALL-1", claimTime.Add(time.Second)
+	who.CRM.CallID = "CALL-1"
+	_, err := e.st.CompleteJob(e.ctx, fence(j), &leadcall.CompleteJobParams{Now: claimTime, SyncStatus: leadcall.SyncSynced,
+		State: *who, Attempt: a})
+	require.NoError(t, err)
+	last, err := e.st.LastAttempt(e.ctx, j.ID, leadcall.OpCreateCall)
+	require.NoError(t, err)
+	require.Equal(t, leadcall.AttemptSuccess, last.Outcome)
+	require.Equal(t, "CALL-1", last.CRMID)
+	require.True(t, last.FinishedAt.Equal(claimTime.Add(time.Second)))
+	require.Equal(t, leadcall.JobDone, e.job(e.org, j.ID).State)
+	require.Equal(t, "CALL-1", e.call(e.org, c.ID).CRM.CallID)
+
+	// A completion whose attempt is unknown changes nothing.
+	c2 := e.enqueued("c-2", number(2), base)
+	j2 := e.claimOne(claimTime)
+	_, err = e.st.CompleteJob(e.ctx, fence(j2), &leadcall.CompleteJobParams{Now: claimTime, SyncStatus: leadcall.SyncSynced,
+		Attempt: &leadcall.SyncAttempt{ID: a.ID, Outcome: leadcall.AttemptSuccess}})
+	requireCode(t, err, leadcall.CodeNotFound, "another job's attempt")
+	require.Equal(t, leadcall.JobRunning, e.job(e.org, j2.ID).State, "nothing committed")
+	require.Equal(t, leadcall.SyncPending, e.call(e.org, c2.ID).SyncStatus)
+
+	// A retry and a release keep the owner resolved at the first attempt.
+	require.NoError(t, e.st.RetryJob(e.ctx, fence(j2), claimTime, "lookup failed", owner))
+	require.Equal(t, "u-1", e.call(e.org, c2.ID).OwnerID)
+	j2 = e.claimOne(claimTime)
+	require.NoError(t, e.st.ReleaseJob(e.ctx, fence(j2), &leadcall.CallSyncState{OwnerID: "u-2", OwnerResolved: true}))
+	require.Equal(t, "u-1", e.call(e.org, c2.ID).OwnerID, "first writer wins")
+	require.Equal(t, leadcall.JobReady, e.job(e.org, j2.ID).State)
+}
+
 func testRetry(t *testing.T, e *env) {
 	e.enqueued("c-1", number(1), base)
 	j := e.claimOne(claimTime)
 	runAt := claimTime.Add(10 * time.Minute)
-	require.NoError(t, e.st.RetryJob(e.ctx, fence(j), runAt, "zoho: 503"))
+	require.NoError(t, e.st.RetryJob(e.ctx, fence(j), runAt, "zoho: 503", nil))
 	got := e.job(e.org, j.ID)
 	require.Equal(t, leadcall.JobReady, got.State)
 	require.True(t, runAt.Equal(got.RunAt))
@@ -518,13 +573,13 @@ func testRetry(t *testing.T, e *env) {
 	require.Empty(t, e.claim(runAt.Add(-time.Millisecond), 10))
 	again := e.claimOne(runAt)
 	require.Equal(t, 2, again.Attempt)
-	require.ErrorIs(t, e.st.RetryJob(e.ctx, fence(j), runAt, "late"), leadcall.ErrLeaseLost, "the old lease is gone")
+	require.ErrorIs(t, e.st.RetryJob(e.ctx, fence(j), runAt, "late", nil), leadcall.ErrLeaseLost, "the old lease is gone")
 }
 
 func testRelease(t *testing.T, e *env) {
 	e.enqueued("c-1", number(1), base)
 	j := e.claimOne(claimTime)
-	require.NoError(t, e.st.ReleaseJob(e.ctx, fence(j)))
+	require.NoError(t, e.st.ReleaseJob(e.ctx, fence(j), nil))
 	got := e.job(e.org, j.ID)
 	require.Equal(t, leadcall.JobReady, got.State)
 	require.Equal(t, 0, got.Attempt, "a released claim does not count")
@@ -532,7 +587,7 @@ func testRelease(t *testing.T, e *env) {
 	again := e.claimOne(claimTime)
 	require.Equal(t, j.ID, again.ID, "released jobs are ready at once")
 	require.Equal(t, 1, again.Attempt)
-	require.ErrorIs(t, e.st.ReleaseJob(e.ctx, fence(j)), leadcall.ErrLeaseLost)
+	require.ErrorIs(t, e.st.ReleaseJob(e.ctx, fence(j), nil), leadcall.ErrLeaseLost)
 }
 
 func testCompleteDone(t *testing.T, e *env) {
