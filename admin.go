@@ -59,6 +59,7 @@ func (e *Engine) UpdateSettings(ctx context.Context, orgID string, s Settings) (
 		return nil, err
 	}
 	e.invalidateFields(orgID)
+	e.orgs.forget(orgID)
 	return &o.Settings, nil
 }
 
@@ -179,6 +180,7 @@ func (e *Engine) UpdateDevice(ctx context.Context, orgID, deviceID string, p Dev
 	if err := e.store.UpdateDevice(ctx, d, closeAt); err != nil {
 		return nil, err
 	}
+	e.devices.forget(orgID + "\x00" + deviceID)
 	return e.store.Device(ctx, orgID, deviceID)
 }
 

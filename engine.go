@@ -35,7 +35,9 @@ type Engine struct {
 	// leadSources maps assignment IDs to their Lead Source, for the calls attributed to them.
 	leadSources map[int64]string
 
-	locations sync.Map // time zone name -> *time.Location
+	locations sync.Map        // time zone name -> *time.Location
+	orgs      recent[*Org]    // for sync jobs
+	devices   recent[*Device] // for sync jobs, keyed by org and device
 	fields    fieldsCache
 
 	wake    chan struct{}

@@ -211,10 +211,12 @@ func (r *jobRun) run(ctx context.Context) error {
 	if r.call, err = e.store.Call(ctx, r.job.OrgID, r.job.CallID); err != nil {
 		return err
 	}
-	if r.org, err = e.store.Org(ctx, r.job.OrgID); err != nil {
+	now := e.now()
+	if r.org, err = e.orgs.get(r.job.OrgID, now, func() (*Org, error) { return e.store.Org(ctx, r.job.OrgID) }); err != nil {
 		return err
 	}
-	if r.dev, err = e.store.Device(ctx, r.job.OrgID, r.call.DeviceID); err != nil {
+	devKey := r.job.OrgID + "\x00" + r.call.DeviceID
+	if r.dev, err = e.devices.get(devKey, now, func() (*Device, error) { return e.store.Device(ctx, r.job.OrgID, r.call.DeviceID) }); err != nil {
 		return err
 	}
 	if r.crm, err = e.crms.CRM(ctx, r.job.OrgID); err != nil {

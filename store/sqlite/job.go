@@ -186,19 +186,31 @@ func (s *Store) fence(ctx context.Context, tx *wtx, op string, f leadcall.Fence,
 // storeSyncState stores a job's progress on its call. CRM IDs and the owner are
 // first-writer-wins: an ID already stored is never replaced and an empty one never clears;
 // the owner is stored only once resolved. A non-empty outcome replaces the stored one.
+// syncStateSQL stores a call's sync state: owner and CRM IDs first-writer-wins, outcome when
+// given.
+const syncStateSQL = `UPDATE calls SET
+	owner_id = CASE WHEN owner_resolved OR NOT $1 THEN owner_id ELSE $2 END,
+	owner_resolved = (owner_resolved OR $1),
+	crm_lead_id = COALESCE(crm_lead_id, $3),
+	crm_contact_id = COALESCE(crm_contact_id, $4),
+	crm_call_id = COALESCE(crm_call_id, $5),
+	crm_task_id = COALESCE(crm_task_id, $6),
+	outcome = CASE WHEN $7 = '' THEN outcome ELSE $7 END`
+
+func syncStateArgs(st *leadcall.CallSyncState) []any {
+	return []any{st.OwnerResolved, st.OwnerID, nullString(st.CRM.LeadID), nullString(st.CRM.ContactID),
+		nullString(st.CRM.CallID), nullString(st.CRM.TaskID), string(st.Outcome)}
+}
+
 func storeSyncState(ctx context.Context, tx *wtx, callID int64, st *leadcall.CallSyncState) error {
-	_, err := tx.ExecContext(ctx,
-		`UPDATE calls SET
-			owner_id = CASE WHEN owner_resolved OR NOT $1 THEN owner_id ELSE $2 END,
-			owner_resolved = (owner_resolved OR $1),
-			crm_lead_id = COALESCE(crm_lead_id, $3),
-			crm_contact_id = COALESCE(crm_contact_id, $4),
-			crm_call_id = COALESCE(crm_call_id, $5),
-			crm_task_id = COALESCE(crm_task_id, $6),
-			outcome = CASE WHEN $7 = '' THEN outcome ELSE $7 END
-		 WHERE id = $8`,
-		st.OwnerResolved, st.OwnerID, nullString(st.CRM.LeadID), nullString(st.CRM.ContactID),
-		nullString(st.CRM.CallID), nullString(st.CRM.TaskID), string(st.Outcome), callID)
+	_, err := tx.ExecContext(ctx, syncStateSQL+` WHERE id = $8`, append(syncStateArgs(st), callID)...)
+	return err
+}
+
+// storeFinalSyncState is storeSyncState plus the call's final sync status, in one statement.
+func storeFinalSyncState(ctx context.Context, tx *wtx, callID int64, st *leadcall.CallSyncState, status leadcall.SyncStatus, lastError string) error {
+	_, err := tx.ExecContext(ctx, syncStateSQL+`, sync_status = $8, last_error = $9 WHERE id = $10`,
+		append(syncStateArgs(st), string(status), lastError, callID)...)
 	return err
 }
 
@@ -473,11 +485,7 @@ func (s *Store) CompleteJob(ctx context.Context, f leadcall.Fence, p *leadcall.C
 				return err
 			}
 		}
-		if err := storeSyncState(ctx, tx, callID, &st); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE calls SET sync_status = $1, last_error = $2 WHERE id = $3`,
-			string(status), p.LastError, callID); err != nil {
+		if err := storeFinalSyncState(ctx, tx, callID, &st, status, p.LastError); err != nil {
 			return err
 		}
 		c, err := callByID(ctx, tx, op, orgID, callID)
