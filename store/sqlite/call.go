@@ -333,12 +333,12 @@ func (s *Store) LeadsCreatedFor(ctx context.Context, orgID, e164 string) ([]stri
 			SELECT a.crm_id, c.started_at, c.id
 			FROM calls c
 			JOIN sync_attempts a ON a.call_id = c.id
-			WHERE c.org_id = $1 AND c.number_e164 = $2 AND a.op = $4 AND a.outcome IN ($5, $6) AND a.crm_id <> ''
+			WHERE c.org_id = $1 AND c.number_e164 = $2 AND a.op IN ($4, $7) AND a.outcome IN ($5, $6) AND a.crm_id <> ''
 		) leads
 		GROUP BY lead_id
 		ORDER BY MIN(at), MIN(call_id), lead_id`,
 		orgID, e164, string(leadcall.OutcomeCreatedLead), string(leadcall.OpCreateLead),
-		string(leadcall.AttemptSuccess), string(leadcall.AttemptAdopt))
+		string(leadcall.AttemptSuccess), string(leadcall.AttemptAdopt), string(leadcall.OpCreateBundle))
 	if err != nil {
 		return nil, wrap(op, err)
 	}
