@@ -17,13 +17,13 @@ import (
 )
 
 // dispatch claims due jobs and runs each in its own goroutine, until ctx is done; then it
-// waits for the running jobs, which release their leases. It claims up to one extra round of
-// jobs ahead of the free workers, so a claim transaction serves several jobs.
+// waits for the running jobs, which release their leases. It keeps up to two rounds of claimed
+// jobs queued ahead of the workers, so one claim transaction serves many jobs.
 func (e *Engine) dispatch(ctx context.Context) {
 	var wg sync.WaitGroup
 	workers := e.cfg.Workers
 	running := 0
-	var queue []Job
+	var queue []claimedJob
 	finished := make(chan struct{}, workers)
 	ticker := time.NewTicker(e.cfg.PollInterval)
 	defer ticker.Stop()
@@ -40,14 +40,18 @@ func (e *Engine) dispatch(ctx context.Context) {
 	}()
 	for {
 		claimed := 0
-		if want := 2*workers - running - len(queue); len(queue) < workers && want > 0 {
+		// Refill the queue when it runs low, in one claim for up to two rounds of jobs.
+		if want := 2*workers - len(queue); len(queue) <= workers/2 {
 			jobs, err := e.store.ClaimJobs(ctx, &ClaimParams{
 				Owner: e.cfg.WorkerID, Now: e.now().UTC(), Lease: e.cfg.Lease, Limit: want,
 			})
 			if err != nil && ctx.Err() == nil {
 				e.log.Warn("leadcall: claim jobs", "err", err)
 			}
-			queue = append(queue, jobs...)
+			at := time.Now()
+			for _, j := range jobs {
+				queue = append(queue, claimedJob{Job: j, claimedAt: at})
+			}
 			claimed = len(jobs)
 		}
 		for running < workers && len(queue) > 0 {
@@ -58,7 +62,7 @@ func (e *Engine) dispatch(ctx context.Context) {
 			go func() {
 				defer wg.Done()
 				defer func() { finished <- struct{}{} }()
-				e.runJob(ctx, job)
+				e.runJob(ctx, job.Job, job.claimedAt)
 			}()
 		}
 		if claimed > 0 && running < workers {
@@ -131,10 +135,16 @@ func (r *jobRun) takeUnsaved() (JobStep, *CallSyncState) {
 	return step, st
 }
 
+// claimedJob is a job waiting for a worker, with the wall-clock time its lease began.
+type claimedJob struct {
+	Job
+	claimedAt time.Time
+}
+
 // runJob runs one claimed job and settles its lease: completed, retried, released or dead.
-func (e *Engine) runJob(ctx context.Context, job Job) {
+func (e *Engine) runJob(ctx context.Context, job Job, claimedAt time.Time) {
 	// Stop well before the lease ends, so no request of ours can overlap another worker's.
-	jctx, cancel := context.WithTimeout(ctx, e.cfg.Lease*3/4)
+	jctx, cancel := context.WithDeadline(ctx, claimedAt.Add(e.cfg.Lease*3/4))
 	defer cancel()
 	r := &jobRun{e: e, job: job, fence: Fence{JobID: job.ID, LeaseToken: job.LeaseToken}}
 	err := r.run(jctx)
