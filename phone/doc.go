@@ -49,5 +49,9 @@
 // # Searching a CRM
 //
 // [SearchVariants] lists the forms in which a CRM may have stored a
-// number, so that one caller is found whatever format a person typed.
+// number, so that one caller is found whatever format a person typed. For
+// a valid number it formats and reads back the national forms with the
+// same precompiled metadata patterns as [Normalize]'s fast path, without
+// libphonenumber's general parser; anything it cannot settle that way,
+// and every error, goes through libphonenumber.
 package phone

@@ -64,21 +64,16 @@ func fastParse(cleaned, region string) (Number, bool) {
 	if n < 3 {
 		return Number{}, false
 	}
+	digits := cleaned
+	if plus {
+		digits = cleaned[1:]
+	}
+	if len(digits) != n {
+		digits = string(buf[:n]) // separators dropped
+	}
 	ps := plans()
-	digits := string(buf[:n])
-
-	countryCode, national, meta, ok := ps.splitCountryCode(digits, plus, region)
-	if !ok || len(national) < minNationalDigits {
-		return Number{}, false
-	}
-	// parseHelper: strip the national prefix unless what remains has a
-	// length the plan does not allow.
-	if stripped := meta.stripNationalPrefix(national); acceptableLength(meta.lengthResult(len(stripped))) {
-		national = stripped
-	}
-	// A transform rule could in principle put a non-digit in; the full
-	// parser would then read a different national number.
-	if len(national) < minNationalDigits || len(national) > maxNationalDigits || !allDigits(national) {
+	countryCode, national, ok := ps.parseDigits(digits, plus, region)
+	if !ok {
 		return Number{}, false
 	}
 
@@ -101,6 +96,29 @@ func fastParse(cleaned, region string) (Number, bool) {
 		return Number{}, false
 	}
 	return Number{E164: e164, Region: numberRegion, Type: typeOf(typ)}, true
+}
+
+// parseDigits is what phonenumbers.Parse makes of digits (with a '+'
+// before them if plus) read with the default region region (canonical or
+// ""): the country calling code and the national significant number. It
+// does not check that the number is valid. It reports false when the full
+// parser would fail or when it takes a turn parseDigits does not replay.
+func (ps *numberingPlans) parseDigits(digits string, plus bool, region string) (countryCode int, national string, ok bool) {
+	countryCode, national, meta, ok := ps.splitCountryCode(digits, plus, region)
+	if !ok || len(national) < minNationalDigits {
+		return 0, "", false
+	}
+	// parseHelper: strip the national prefix unless what remains has a
+	// length the plan does not allow.
+	if stripped := meta.stripNationalPrefix(national); acceptableLength(meta.lengthResult(len(stripped))) {
+		national = stripped
+	}
+	// A transform rule could in principle put a non-digit in; the full
+	// parser would then read a different national number.
+	if len(national) < minNationalDigits || len(national) > maxNationalDigits || !allDigits(national) {
+		return 0, "", false
+	}
+	return countryCode, national, true
 }
 
 // splitCountryCode is libphonenumber's maybeExtractCountryCode followed by

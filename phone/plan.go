@@ -33,6 +33,100 @@ type numberingPlan struct {
 	pager, uan, voicemail      numberDesc
 	fixedLine, mobile          numberDesc
 	sameMobileAndFixedLine     bool
+
+	// nationalFormats returns the plan's number formats compiled for the
+	// NATIONAL format, or false if one does not compile. Only SearchVariants
+	// needs them, so they are compiled apart from the rest of the plan, on
+	// first use.
+	nationalFormats func() ([]nationalFormat, bool)
+}
+
+// nationalFormat is a phonenumbers.NumberFormat compiled as
+// libphonenumber's Format uses it for the NATIONAL format
+// (chooseFormattingPatternForNumber, formatNsnUsingPatternWithCarrier with
+// no carrier code).
+type nationalFormat struct {
+	// leadingDigits is "^(?:last leading_digits_pattern)", or nil when the
+	// format has none. libphonenumber looks for the pattern unanchored and
+	// wants the leftmost match at 0, which is the same test.
+	leadingDigits *regexp.Regexp
+	whole         *regexp.Regexp // "^(?:pattern)$": the format applies
+	pattern       *regexp.Regexp // pattern as is: what gets replaced
+	// template is the format rule with its first group replaced by the
+	// national prefix formatting rule, if there is one.
+	template string
+}
+
+// formatNational is libphonenumber's formatNsn for the NATIONAL format:
+// nsn formatted by the first format that applies to it, or nsn itself if
+// none does. It reports false when the formats did not compile.
+func (p *numberingPlan) formatNational(nsn string) (string, bool) {
+	b, ok := p.appendNational(nil, nsn)
+	return string(b), ok
+}
+
+// appendNational appends formatNational(nsn) to dst.
+func (p *numberingPlan) appendNational(dst []byte, nsn string) ([]byte, bool) {
+	formats, ok := p.nationalFormats()
+	if !ok {
+		return dst, false
+	}
+	for i := range formats {
+		f := &formats[i]
+		if f.leadingDigits != nil && !f.leadingDigits.MatchString(nsn) {
+			continue
+		}
+		if !f.whole.MatchString(nsn) {
+			continue
+		}
+		// libphonenumber replaces every match of the unanchored pattern.
+		// When the first match is all of nsn there is no other, and the
+		// result is that match's expansion, without ReplaceAllString's
+		// buffers.
+		if m := f.pattern.FindStringSubmatchIndex(nsn); len(m) >= 2 && m[0] == 0 && m[1] == len(nsn) {
+			return f.pattern.ExpandString(dst, f.template, nsn, m), true
+		}
+		return append(dst, f.pattern.ReplaceAllString(nsn, f.template)...), true
+	}
+	return append(dst, nsn...), true
+}
+
+// compileNationalFormats compiles meta's number formats for formatNational.
+func compileNationalFormats(meta *phonenumbers.PhoneMetadata) ([]nationalFormat, bool) {
+	formats := make([]nationalFormat, 0, len(meta.GetNumberFormat()))
+	for _, nf := range meta.GetNumberFormat() {
+		if nf == nil {
+			return nil, false
+		}
+		var f nationalFormat
+		var err error
+		if lds := nf.GetLeadingDigitsPattern(); len(lds) > 0 {
+			if f.leadingDigits, err = regexp.Compile("^(?:" + lds[len(lds)-1] + ")"); err != nil {
+				return nil, false
+			}
+		}
+		if f.whole, err = regexp.Compile("^(?:" + nf.GetPattern() + ")$"); err != nil {
+			return nil, false
+		}
+		if f.pattern, err = regexp.Compile(nf.GetPattern()); err != nil {
+			return nil, false
+		}
+		f.template = nf.GetFormat()
+		if rule := nf.GetNationalPrefixFormattingRule(); rule != "" {
+			// Only the first "$digit" is replaced, literally, as
+			// formatNsnUsingPatternWithCarrier does.
+			first := true
+			f.template = phonenumbers.FIRST_GROUP_PATTERN.ReplaceAllStringFunc(f.template, func(group string) string {
+				if first {
+					first = false
+					return rule
+				}
+				return group
+			})
+		}
+		formats = append(formats, f)
+	}
+	return formats, true
 }
 
 // numberDesc is a compiled phonenumbers.PhoneNumberDesc.
@@ -226,6 +320,7 @@ func compilePlan(meta *phonenumbers.PhoneMetadata) *numberingPlan {
 		countryCode:             int(meta.GetCountryCode()),
 		nationalPrefixTransform: meta.GetNationalPrefixTransformRule(),
 		sameMobileAndFixedLine:  meta.GetSameMobileAndFixedLinePattern(),
+		nationalFormats:         sync.OnceValues(func() ([]nationalFormat, bool) { return compileNationalFormats(meta) }),
 	}
 	var err error
 	if p.internationalPrefix, err = regexp.Compile(meta.GetInternationalPrefix()); err != nil {

@@ -33,9 +33,20 @@ const MinNationalVariantDigits = 6
 // same number in the number's region (so it never names another number
 // there); non-geographic numbers (+800, +882…) therefore only get 1 and 4.
 // A US number gives ["+12015550123", "2015550123", "12015550123"].
-func SearchVariants(e164 string) (variants []string, err error) {
+func SearchVariants(e164 string) ([]string, error) {
+	return searchVariants(e164, true)
+}
+
+// searchVariants is SearchVariants; with fast false it skips the fast path
+// (see variants_fast.go), so that tests can compare the two.
+func searchVariants(e164 string, fast bool) (variants []string, err error) {
 	if !isE164Form(e164) {
 		return nil, fmt.Errorf("%w %s: not in E.164 form (+ and up to 15 digits)", ErrInvalid, describe(e164))
+	}
+	if fast {
+		if variants, ok := fastSearchVariantsGuarded(e164); ok {
+			return variants, nil
+		}
 	}
 	if panicked(func() { variants, err = searchVariantsUnguarded(e164) }) {
 		return nil, fmt.Errorf("%w %s: the parser failed on this input", ErrInvalid, describe(e164))

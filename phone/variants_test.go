@@ -1,6 +1,7 @@
 package phone_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -115,9 +116,46 @@ func TestSearchVariantsErrors(t *testing.T) {
 	}
 }
 
+// BenchmarkSearchVariants measures the numbers the sync worker sees most:
+// one call per synced call.
 func BenchmarkSearchVariants(b *testing.B) {
+	for _, bm := range []struct{ name, e164 string }{
+		{"IN_mobile", "+919876512345"},
+		{"IN_landline", "+912223456789"},
+		{"GB_landline", "+442079460958"},
+		{"US", "+12015550123"},
+		{"AE_mobile", "+971501234567"},
+		{"IT_landline", "+390212345678"},
+		{"NU_short", "+6837012"},
+		{"nongeo_freephone", "+80012345678"},
+	} {
+		b.Run(bm.name, func(b *testing.B) {
+			if _, err := phone.SearchVariants(bm.e164); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = phone.SearchVariants(bm.e164)
+			}
+		})
+	}
+}
+
+// BenchmarkSearchVariantsDistinct asks for a different number on every
+// call, as the sync worker does.
+func BenchmarkSearchVariantsDistinct(b *testing.B) {
+	const distinct = 1 << 12
+	numbers := make([]string, distinct)
+	for i := range numbers {
+		numbers[i] = fmt.Sprintf("+9198%08d", i*6151%100_000_000)
+		if _, err := phone.SearchVariants(numbers[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
 	b.ReportAllocs()
+	i := 0
 	for b.Loop() {
-		_, _ = phone.SearchVariants("+919876543210")
+		_, _ = phone.SearchVariants(numbers[i%distinct])
+		i++
 	}
 }
