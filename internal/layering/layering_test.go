@@ -116,7 +116,7 @@ func violations(p pkg) []string {
 		}
 	}
 	for _, imp := range slices.Concat(p.TestImports, p.XTestImports) {
-		if ours(imp) && layerOf(imp) == layerExample {
+		if ours(imp) && layerOf(imp) == layerExample && imp != p.ImportPath { // an external test may import its own package
 			out = append(out, p.ImportPath+" tests import an example: "+imp)
 		}
 	}
@@ -152,6 +152,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"anything imports example", pkg{ImportPath: module + "/crm/zoho", Imports: []string{module + "/examples/server"}}, true},
 		{"example imports adapters", pkg{ImportPath: module + "/examples/server", Imports: []string{module + "/crm/zoho", module + "/store/sqlite"}}, false},
 		{"internal imports root", pkg{ImportPath: module + "/internal/retry", Imports: []string{module}}, true},
+		{"example's external test imports the example", pkg{ImportPath: module + "/examples/partnercrm", XTestImports: []string{module + "/examples/partnercrm"}}, false},
+		{"a test imports another example", pkg{ImportPath: module + "/crm/zoho", TestImports: []string{module + "/examples/server"}}, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
