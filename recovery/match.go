@@ -117,7 +117,8 @@ func affectsCases(c *Call) bool {
 	return c.Type != CallMissed || c.DeviceKind == DeviceCampaign
 }
 
-// step applies a valid, counting call that is not older than anything cur has seen.
+// step applies a valid call that counts and affects cases (see affectsCases), and that is
+// not older than anything cur has seen.
 func (m *Matcher) step(cur *Case, call *Call) (opened *Case, changed bool) {
 	t := call.StartedAt
 	if cur != nil {
@@ -126,9 +127,6 @@ func (m *Matcher) step(cur *Case, call *Call) (opened *Case, changed bool) {
 	active := cur != nil && cur.Status.Active()
 	switch call.Type {
 	case CallMissed:
-		if call.DeviceKind != DeviceCampaign {
-			return nil, changed
-		}
 		if !active {
 			c := newCase(call, m.cfg.Window)
 			return &c, changed
