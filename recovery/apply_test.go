@@ -161,3 +161,19 @@ func TestApplyAgreesWithBuild(t *testing.T) {
 	got = append(got, *cur)
 	requireCases(t, want, got)
 }
+
+// A copy of a stored case does not see misses applied to the original.
+func TestApplyDoesNotWriteIntoCopies(t *testing.T) {
+	t.Parallel()
+	m := mustMatcher(t, recovery.DefaultConfig())
+	cases, err := m.Build([]recovery.Call{miss(1, 0), miss(2, 1), miss(3, 2)}, at(10))
+	require.NoError(t, err)
+	a := cases[0] // MissedCallIDs has room to spare after Build's appends
+	b := a
+	_, _, err = m.Apply(&a, miss(4, 3))
+	require.NoError(t, err)
+	_, _, err = m.Apply(&b, miss(5, 3))
+	require.NoError(t, err)
+	require.Equal(t, []int64{1, 2, 3, 4}, a.MissedCallIDs)
+	require.Equal(t, []int64{1, 2, 3, 5}, b.MissedCallIDs)
+}

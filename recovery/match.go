@@ -23,6 +23,7 @@ func (m *Matcher) Build(calls []Call, now time.Time) ([]Case, error) {
 	}
 	relevant := make([]int, 0, len(calls))
 	seen := make(map[int64]struct{}, len(calls))
+	misses := 0 // at most one case each: room for every case up front
 	for i := range calls {
 		c := &calls[i]
 		if !c.Counts() {
@@ -37,6 +38,9 @@ func (m *Matcher) Build(calls []Call, now time.Time) ([]Case, error) {
 		seen[c.ID] = struct{}{}
 		if affectsCases(c) {
 			relevant = append(relevant, i)
+			if c.Type == CallMissed {
+				misses++
+			}
 		}
 	}
 	// One sort groups each caller's calls and puts them in time order.
@@ -45,7 +49,7 @@ func (m *Matcher) Build(calls []Call, now time.Time) ([]Case, error) {
 		return cmp.Or(strings.Compare(x.NumberE164, y.NumberE164), x.StartedAt.Compare(y.StartedAt), cmp.Compare(x.ID, y.ID))
 	})
 
-	var cases []Case
+	cases := make([]Case, 0, misses)
 	cur := -1 // index in cases of the current caller's latest case
 	for _, i := range relevant {
 		c := &calls[i]
@@ -56,8 +60,8 @@ func (m *Matcher) Build(calls []Call, now time.Time) ([]Case, error) {
 		if cur >= 0 {
 			latest = &cases[cur]
 		}
-		if opened, _ := m.step(latest, c); opened != nil {
-			cases = append(cases, *opened)
+		if opens, _ := m.step(latest, c); opens {
+			cases = append(cases, newCase(c, m.cfg.Window))
 			cur = len(cases) - 1
 		}
 	}
@@ -85,6 +89,12 @@ func (m *Matcher) Build(calls []Call, now time.Time) ([]Case, error) {
 // number, and ErrOutOfOrder when the call started before cur's LastCallAt (or, for an
 // expired case, before its ExpiresAt): the number's cases must then be rebuilt with Build. A
 // call at the same instant as LastCallAt is taken as later. On error nothing is changed.
+//
+// Apply can only check order against cur. When a number has no case yet (cur nil), or when a
+// miss arrives dated before callbacks already applied without a case, Apply cannot know what
+// it has not seen: a store whose calls may arrive late (devices upload in batches) rebuilds
+// the number's cases with Build whenever a call arrives older than the newest call it holds
+// for that number.
 func (m *Matcher) Apply(cur *Case, call Call) (opened *Case, changed bool, err error) {
 	if !call.Counts() {
 		return nil, false, nil
@@ -107,7 +117,15 @@ func (m *Matcher) Apply(cur *Case, call Call) (opened *Case, changed bool, err e
 				ErrOutOfOrder, call.ID, call.StartedAt.Format(time.RFC3339), cur.Key(), cur.horizon().Format(time.RFC3339))
 		}
 	}
-	opened, changed = m.step(cur, &call)
+	if cur != nil {
+		// A copy of the case may share the array: appending must not write into it.
+		cur.MissedCallIDs = slices.Clip(cur.MissedCallIDs)
+	}
+	opens, changed := m.step(cur, &call)
+	if opens {
+		c := newCase(&call, m.cfg.Window)
+		opened = &c
+	}
 	return opened, changed, nil
 }
 
@@ -118,8 +136,9 @@ func affectsCases(c *Call) bool {
 }
 
 // step applies a valid call that counts and affects cases (see affectsCases), and that is
-// not older than anything cur has seen.
-func (m *Matcher) step(cur *Case, call *Call) (opened *Case, changed bool) {
+// not older than anything cur has seen. opens reports that the call is a miss that opens a
+// new case, which the caller makes with newCase.
+func (m *Matcher) step(cur *Case, call *Call) (opens, changed bool) {
 	t := call.StartedAt
 	if cur != nil {
 		changed = cur.Advance(t)
@@ -128,8 +147,7 @@ func (m *Matcher) step(cur *Case, call *Call) (opened *Case, changed bool) {
 	switch call.Type {
 	case CallMissed:
 		if !active {
-			c := newCase(call, m.cfg.Window)
-			return &c, changed
+			return true, changed
 		}
 		cur.MissedCallIDs = append(cur.MissedCallIDs, call.ID)
 		cur.MissCount++
@@ -137,7 +155,7 @@ func (m *Matcher) step(cur *Case, call *Call) (opened *Case, changed bool) {
 		cur.ExpiresAt = t.Add(m.cfg.Window)
 	case CallOutbound:
 		if !active {
-			return nil, changed
+			return false, changed
 		}
 		cur.Attempts++
 		if cur.FirstAttemptAt.IsZero() {
@@ -150,14 +168,14 @@ func (m *Matcher) step(cur *Case, call *Call) (opened *Case, changed bool) {
 		}
 	case CallInbound:
 		if !active {
-			return nil, changed
+			return false, changed
 		}
 		recoverBy(cur, call)
 	default:
-		return nil, changed
+		return false, changed
 	}
 	cur.LastCallAt = t
-	return nil, true
+	return false, true
 }
 
 func recoverBy(c *Case, call *Call) {
