@@ -42,7 +42,7 @@
 // calls (one caller's or a whole org's, in any order) as of an instant now: each case is
 // then expired if its window has passed by now. [Matcher.Apply] advances one stored case
 // with one new call, for a store that keeps cases between calls; applying a caller's calls
-// in time order gives exactly what Build gives. A call older than what the case has already
+// in time order, then [Case.Advance] to now, gives exactly what Build gives. A call older than what the case has already
 // seen returns [ErrOutOfOrder]: rebuild that caller's cases with Build.
 //
 // A case carries no ID of its own; [Case.Key] (its first missed call) identifies it across
