@@ -1,0 +1,268 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/leadcall/leadcall"
+)
+
+const assignmentColumns = `org_id, id, device_id, lead_source, metadata, start_at, end_at, created_by`
+
+func scanAssignment(sc pgx.Row) (leadcall.Assignment, error) {
+	var (
+		a        leadcall.Assignment
+		metadata string
+		start    int64
+		end      *int64
+	)
+	if err := sc.Scan(&a.OrgID, &a.ID, &a.DeviceID, &a.LeadSource, &metadata, &start, &end, &a.CreatedBy); err != nil {
+		return a, err
+	}
+	if err := fromJSON(metadata, &a.Metadata); err != nil {
+		return a, err
+	}
+	a.Start = msTime(start)
+	a.End = fromMillis(end)
+	return a, nil
+}
+
+// requireDevice returns CodeNotFound when the device is not in the org.
+func requireDevice(ctx context.Context, q querier, op, orgID, deviceID string) error {
+	var one int
+	err := q.QueryRow(ctx, `SELECT 1 FROM devices WHERE org_id = $1 AND id = $2`, orgID, deviceID).Scan(&one)
+	if noRows(err) {
+		return notFound(op, "device %q not found", deviceID)
+	}
+	return err
+}
+
+// lockDevice is requireDevice that also locks the device's row until commit: changes to one
+// device's timeline take turns, so each sees the one committed before it.
+func lockDevice(ctx context.Context, tx pgx.Tx, op, orgID, deviceID string) error {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM devices WHERE org_id = $1 AND id = $2 FOR NO KEY UPDATE`,
+		orgID, deviceID).Scan(&one)
+	if noRows(err) {
+		return notFound(op, "device %q not found", deviceID)
+	}
+	return err
+}
+
+// bumpAssignmentsVersion records a change to the device's timeline.
+func bumpAssignmentsVersion(ctx context.Context, tx pgx.Tx, orgID, deviceID string) error {
+	_, err := tx.Exec(ctx,
+		`UPDATE devices SET assignments_version = assignments_version + 1 WHERE org_id = $1 AND id = $2`,
+		orgID, deviceID)
+	return err
+}
+
+// closeOpenAssignment closes the device's open assignment at `at` and bumps the device's
+// AssignmentsVersion. It reports whether there was one to close; CodeInvalid when `at` is
+// before its start. The caller holds the device's row lock.
+func closeOpenAssignment(ctx context.Context, tx pgx.Tx, op, orgID, deviceID string, at time.Time) (bool, error) {
+	var id, start int64
+	err := tx.QueryRow(ctx,
+		`SELECT id, start_at FROM assignments WHERE org_id = $1 AND device_id = $2 AND end_at IS NULL`,
+		orgID, deviceID).Scan(&id, &start)
+	if noRows(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	end := at.UnixMilli()
+	if end < start {
+		return false, invalid(op, "at", "%s is before the open assignment's start %s",
+			at.UTC().Format(time.RFC3339Nano), msTime(start).Format(time.RFC3339Nano))
+	}
+	if _, err := tx.Exec(ctx, `UPDATE assignments SET end_at = $1 WHERE id = $2`, end, id); err != nil {
+		return false, err
+	}
+	return true, bumpAssignmentsVersion(ctx, tx, orgID, deviceID)
+}
+
+// SetAssignment closes the device's open assignment (if any) at a.Start and opens a, in one
+// transaction, sets a.ID and increments the device's AssignmentsVersion. a.Start must not be
+// before the open assignment's start, nor (with none open) before the end of the device's
+// last closed assignment: history is never rewritten (CodeInvalid). a.End must be zero.
+// Times are kept to the millisecond; a.Start is truncated to match.
+func (s *Store) SetAssignment(ctx context.Context, a *leadcall.Assignment) error {
+	const op = "postgres: set assignment"
+	switch {
+	case a == nil:
+		return invalid(op, "assignment", "required")
+	case a.OrgID == "":
+		return invalid(op, "org_id", "required")
+	case a.DeviceID == "":
+		return invalid(op, "device_id", "required")
+	case a.Start.IsZero():
+		return invalid(op, "start", "required")
+	case !a.End.IsZero():
+		return invalid(op, "end", "a new assignment is open: end must be zero")
+	}
+	metadata, err := toJSON(a.Metadata)
+	if err != nil {
+		return invalid(op, "metadata", "%v", err)
+	}
+	start := a.Start.UnixMilli()
+	var id int64
+	err = s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
+		if err := lockDevice(ctx, tx, op, a.OrgID, a.DeviceID); err != nil {
+			return err
+		}
+		var historyEnd *int64
+		if err := tx.QueryRow(ctx,
+			`SELECT MAX(end_at) FROM assignments WHERE org_id = $1 AND device_id = $2 AND end_at IS NOT NULL`,
+			a.OrgID, a.DeviceID).Scan(&historyEnd); err != nil {
+			return err
+		}
+		if historyEnd != nil && start < *historyEnd {
+			return invalid(op, "start", "before the end of the device's recorded assignment history")
+		}
+		if _, err := closeOpenAssignment(ctx, tx, op, a.OrgID, a.DeviceID, a.Start); err != nil {
+			if leadcall.CodeOf(err) == leadcall.CodeInvalid {
+				return invalid(op, "start", "before the open assignment's start")
+			}
+			return err
+		}
+		if err := tx.QueryRow(ctx,
+			`INSERT INTO assignments (org_id, device_id, lead_source, metadata, start_at, end_at, created_by)
+			 VALUES ($1, $2, $3, $4, $5, NULL, $6) RETURNING id`,
+			a.OrgID, a.DeviceID, a.LeadSource, metadata, start, a.CreatedBy).Scan(&id); err != nil {
+			return err
+		}
+		return bumpAssignmentsVersion(ctx, tx, a.OrgID, a.DeviceID)
+	})
+	if err != nil {
+		return err
+	}
+	a.ID = id
+	a.Start = truncMS(a.Start)
+	return nil
+}
+
+// CloseAssignment closes the device's open assignment at `at` and increments the device's
+// AssignmentsVersion. With no open assignment it does nothing and returns nil. CodeInvalid
+// when `at` is zero or before the open one's start; CodeNotFound when the device is not in
+// the org.
+func (s *Store) CloseAssignment(ctx context.Context, orgID, deviceID string, at time.Time) error {
+	const op = "postgres: close assignment"
+	if at.IsZero() {
+		return invalid(op, "at", "required")
+	}
+	return s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
+		if err := lockDevice(ctx, tx, op, orgID, deviceID); err != nil {
+			return err
+		}
+		_, err := closeOpenAssignment(ctx, tx, op, orgID, deviceID, at)
+		return err
+	})
+}
+
+// Assignments returns the device's assignments ordered by start, then ID (oldest first).
+// CodeNotFound when the device is not in the org.
+func (s *Store) Assignments(ctx context.Context, orgID, deviceID string) ([]leadcall.Assignment, error) {
+	const op = "postgres: assignments"
+	if err := s.usable(ctx, op); err != nil {
+		return nil, err
+	}
+	if err := requireDevice(ctx, s.pool, op, orgID, deviceID); err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	out, err := collect(ctx, s.pool, scanAssignment,
+		`SELECT `+assignmentColumns+` FROM assignments WHERE org_id = $1 AND device_id = $2 ORDER BY start_at, id`,
+		orgID, deviceID)
+	if err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	return out, nil
+}
+
+// Assignment returns one assignment, CodeNotFound when it is not in the org.
+func (s *Store) Assignment(ctx context.Context, orgID string, id int64) (*leadcall.Assignment, error) {
+	const op = "postgres: assignment"
+	if err := s.usable(ctx, op); err != nil {
+		return nil, err
+	}
+	a, err := assignmentByID(ctx, s.pool, op, orgID, id, false)
+	if err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	return a, nil
+}
+
+func assignmentByID(ctx context.Context, q querier, op, orgID string, id int64, lock bool) (*leadcall.Assignment, error) {
+	query := `SELECT ` + assignmentColumns + ` FROM assignments WHERE org_id = $1 AND id = $2`
+	if lock {
+		query += ` FOR UPDATE`
+	}
+	a, err := scanAssignment(q.QueryRow(ctx, query, orgID, id))
+	if noRows(err) {
+		return nil, notFound(op, "assignment %d not found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// assignmentPayload is what a correction changes; the audit keeps it before and after.
+type assignmentPayload struct {
+	LeadSource string            `json:"lead_source"`
+	Metadata   map[string]string `json:"metadata"`
+}
+
+// CorrectAssignment changes the Lead Source and metadata of a closed assignment, records an
+// audit entry (before, after, by, reason, at) and increments the device's AssignmentsVersion,
+// all in one transaction. CodeInvalid for an open assignment or a blank reason; CodeNotFound
+// when it is not in the org. A zero At is the store's clock.
+func (s *Store) CorrectAssignment(ctx context.Context, c *leadcall.AssignmentCorrection) error {
+	const op = "postgres: correct assignment"
+	switch {
+	case c == nil:
+		return invalid(op, "correction", "required")
+	case c.OrgID == "":
+		return invalid(op, "org_id", "required")
+	case strings.TrimSpace(c.Reason) == "":
+		return invalid(op, "reason", "required")
+	}
+	after, err := toJSON(assignmentPayload{LeadSource: c.LeadSource, Metadata: c.Metadata})
+	if err != nil {
+		return invalid(op, "metadata", "%v", err)
+	}
+	metadata, err := toJSON(c.Metadata)
+	if err != nil {
+		return invalid(op, "metadata", "%v", err)
+	}
+	at := s.orNow(c.At)
+	return s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
+		// The row lock makes the "before" of concurrent corrections chain: each audit entry
+		// starts from what the previous one left.
+		a, err := assignmentByID(ctx, tx, op, c.OrgID, c.AssignmentID, true)
+		if err != nil {
+			return err
+		}
+		if a.Open() {
+			return invalid(op, "assignment_id", "assignment %d is open: close it or set a new one instead", a.ID)
+		}
+		before, err := toJSON(assignmentPayload{LeadSource: a.LeadSource, Metadata: a.Metadata})
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE assignments SET lead_source = $1, metadata = $2 WHERE id = $3`,
+			c.LeadSource, metadata, a.ID); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx,
+			`INSERT INTO assignment_corrections (org_id, assignment_id, before_json, after_json, corrected_by, reason, corrected_at)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			c.OrgID, a.ID, before, after, c.By, c.Reason, at.UnixMilli()); err != nil {
+			return err
+		}
+		return bumpAssignmentsVersion(ctx, tx, a.OrgID, a.DeviceID)
+	})
+}

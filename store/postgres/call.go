@@ -1,0 +1,329 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/device"
+)
+
+// Call list limits.
+const (
+	defaultListLimit = 100
+	maxListLimit     = 1000
+	// maxFilterValues bounds each list in a filter (device IDs, types, ...).
+	maxFilterValues = 500
+)
+
+const callColumns = `id, org_id, device_id, device_call_id, number_raw, number_e164, call_type, started_at,
+	duration_s, sim_slot, sim_number, received_at, device_kind, rep_id, disposition, reason, assignment_id,
+	lead_source, sync_status, outcome, crm_lead_id, crm_contact_id, crm_call_id, crm_task_id, owner_id,
+	owner_resolved, last_error`
+
+func scanCall(sc pgx.Row) (leadcall.Call, error) {
+	var (
+		c                                 leadcall.Call
+		typ, kind, disp, reason, st, outc string
+		started, received                 int64
+		assignment                        *int64
+		lead, contact, crmCall, task      *string
+	)
+	err := sc.Scan(&c.ID, &c.OrgID, &c.DeviceID, &c.DeviceCallID, &c.NumberRaw, &c.NumberE164, &typ, &started,
+		&c.DurationS, &c.SIMSlot, &c.SIMNumber, &received, &kind, &c.RepID, &disp, &reason, &assignment,
+		&c.LeadSource, &st, &outc, &lead, &contact, &crmCall, &task, &c.OwnerID, &c.OwnerResolved, &c.LastError)
+	if err != nil {
+		return c, err
+	}
+	c.Type = leadcall.CallType(typ)
+	c.StartedAt = msTime(started)
+	c.ReceivedAt = msTime(received)
+	c.DeviceKind = device.Kind(kind)
+	c.Disposition = leadcall.Disposition(disp)
+	c.Reason = leadcall.Reason(reason)
+	c.AssignmentID = id(assignment)
+	c.SyncStatus = leadcall.SyncStatus(st)
+	c.Outcome = leadcall.SyncOutcome(outc)
+	c.CRM = leadcall.CRMRefs{LeadID: str(lead), ContactID: str(contact), CallID: str(crmCall), TaskID: str(task)}
+	return c, nil
+}
+
+var (
+	validDispositions = set(leadcall.DispositionSync, leadcall.DispositionLocal, leadcall.DispositionIgnored)
+	validSyncStatuses = set(leadcall.SyncNone, leadcall.SyncPending, leadcall.SyncSynced, leadcall.SyncReview, leadcall.SyncFailed)
+	validReviewKinds  = set(leadcall.ReviewDuplicateLead, leadcall.ReviewAmbiguous, leadcall.ReviewInvalidNumber, leadcall.ReviewFailed)
+)
+
+func set[T comparable](vs ...T) map[T]bool {
+	m := make(map[T]bool, len(vs))
+	for _, v := range vs {
+		m[v] = true
+	}
+	return m
+}
+
+// validateNewCall checks calls[i] before anything of the batch is written.
+func validateNewCall(op, orgID string, i int, nc *leadcall.NewCall) error {
+	c := nc.Call
+	field := func(name string) string { return fmt.Sprintf("calls[%d].%s", i, name) }
+	switch {
+	case c == nil:
+		return invalid(op, fmt.Sprintf("calls[%d]", i), "call is nil")
+	case c.OrgID != "" && c.OrgID != orgID:
+		return invalid(op, field("org_id"), "does not match the batch's org")
+	case c.DeviceID == "":
+		return invalid(op, field("device_id"), "required")
+	case c.DeviceCallID == "":
+		return invalid(op, field("device_call_id"), "required")
+	case !c.Type.Valid():
+		return invalid(op, field("type"), "unknown call type")
+	case c.StartedAt.IsZero():
+		return invalid(op, field("started_at"), "required")
+	case c.DurationS < 0:
+		return invalid(op, field("duration_s"), "must not be negative")
+	case !c.DeviceKind.Valid():
+		return invalid(op, field("device_kind"), "unknown device kind")
+	case !validDispositions[c.Disposition]:
+		return invalid(op, field("disposition"), "unknown disposition")
+	case c.SyncStatus != "" && !validSyncStatuses[c.SyncStatus]:
+		return invalid(op, field("sync_status"), "unknown sync status")
+	case nc.Enqueue && c.SyncStatus != "" && c.SyncStatus != leadcall.SyncPending:
+		return invalid(op, field("sync_status"), "a call enqueued for sync must be pending")
+	}
+	if r := nc.Review; r != nil {
+		switch {
+		case !validReviewKinds[r.Kind]:
+			return invalid(op, fmt.Sprintf("calls[%d].review.kind", i), "unknown review kind")
+		case r.Status != "" && r.Status != leadcall.ReviewOpen:
+			return invalid(op, fmt.Sprintf("calls[%d].review.status", i), "a new review item is open")
+		}
+	}
+	return nil
+}
+
+// normalizeCall returns the call as InsertCalls stores it.
+func normalizeCall(c leadcall.Call, orgID string, enqueue bool, now time.Time) leadcall.Call {
+	c.OrgID = orgID
+	c.ID = 0
+	c.StartedAt = truncMS(c.StartedAt)
+	if c.ReceivedAt.IsZero() {
+		c.ReceivedAt = now
+	}
+	c.ReceivedAt = truncMS(c.ReceivedAt)
+	if c.SyncStatus == "" {
+		c.SyncStatus = leadcall.SyncNone
+		if enqueue {
+			c.SyncStatus = leadcall.SyncPending
+		}
+	}
+	return c
+}
+
+// serialKey is the key that serialises a caller's jobs: the E.164 number, or the call's own
+// key when the number could not be parsed (such calls share no caller).
+func serialKey(c *leadcall.Call) string {
+	if c.NumberE164 != "" {
+		return c.NumberE164
+	}
+	return "call:" + strconv.FormatInt(c.ID, 10)
+}
+
+// Call returns a call.
+func (s *Store) Call(ctx context.Context, orgID string, callID int64) (*leadcall.Call, error) {
+	const op = "postgres: call"
+	if err := s.usable(ctx, op); err != nil {
+		return nil, err
+	}
+	c, err := callByID(ctx, s.pool, op, orgID, callID)
+	if err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	return c, nil
+}
+
+func callByID(ctx context.Context, q querier, op, orgID string, callID int64) (*leadcall.Call, error) {
+	c, err := scanCall(q.QueryRow(ctx, `SELECT `+callColumns+` FROM calls WHERE org_id = $1 AND id = $2`,
+		orgID, callID))
+	if noRows(err) {
+		return nil, notFound(op, "call %d not found", callID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// args collects the arguments of a query built at run time and hands out their $N
+// placeholders.
+type args []any
+
+func (a *args) add(v any) string {
+	*a = append(*a, v)
+	return "$" + strconv.Itoa(len(*a))
+}
+
+// anyOf returns "= ANY($N)" for vs, passed as one text array.
+func anyOf[T ~string](a *args, vs []T) string {
+	ss := make([]string, len(vs))
+	for i, v := range vs {
+		ss[i] = string(v)
+	}
+	return "= ANY(" + a.add(ss) + ")"
+}
+
+// listLimit applies the default and the cap; negative is CodeInvalid.
+func listLimit(op string, limit int) (int, error) {
+	if limit < 0 {
+		return 0, invalid(op, "limit", "must not be negative")
+	}
+	if limit == 0 {
+		return defaultListLimit, nil
+	}
+	return min(limit, maxListLimit), nil
+}
+
+// ListCalls returns calls matching f, newest first (StartedAt, then ID, descending), with a
+// cursor for the next page. Limit defaults to 100 and is capped at 1000; each list in f may
+// hold at most 500 values. RepID selects the calls whose RepID (the device's rep when the
+// call was ingested) is that rep. A malformed cursor, a negative limit or To before From is
+// CodeInvalid; an unknown org is CodeNotFound.
+func (s *Store) ListCalls(ctx context.Context, f *leadcall.CallFilter) (*leadcall.CallPage, error) {
+	const op = "postgres: list calls"
+	if f == nil {
+		return nil, invalid(op, "filter", "required")
+	}
+	limit, err := listLimit(op, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
+		return nil, invalid(op, "to", "before from")
+	}
+	for name, n := range map[string]int{"device_ids": len(f.DeviceIDs), "types": len(f.Types),
+		"sync_status": len(f.SyncStatus), "outcomes": len(f.Outcomes), "disposition": len(f.Disposition)} {
+		if n > maxFilterValues {
+			return nil, invalid(op, name, "at most %d values", maxFilterValues)
+		}
+	}
+	var a args
+	where := []string{"org_id = " + a.add(f.OrgID)}
+	if !f.From.IsZero() {
+		where = append(where, "started_at >= "+a.add(f.From.UnixMilli()))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "started_at < "+a.add(f.To.UnixMilli()))
+	}
+	if len(f.DeviceIDs) > 0 {
+		where = append(where, "device_id "+anyOf(&a, f.DeviceIDs))
+	}
+	if f.RepID != "" {
+		where = append(where, "rep_id = "+a.add(f.RepID))
+	}
+	if len(f.Types) > 0 {
+		where = append(where, "call_type "+anyOf(&a, f.Types))
+	}
+	if len(f.SyncStatus) > 0 {
+		where = append(where, "sync_status "+anyOf(&a, f.SyncStatus))
+	}
+	if len(f.Outcomes) > 0 {
+		where = append(where, "outcome "+anyOf(&a, f.Outcomes))
+	}
+	if len(f.Disposition) > 0 {
+		where = append(where, "disposition "+anyOf(&a, f.Disposition))
+	}
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor, callCursorTag, 2)
+		if err != nil {
+			return nil, invalid(op, "cursor", "%v", err)
+		}
+		where = append(where, "(started_at, id) < ("+a.add(c[0])+"::bigint, "+a.add(c[1])+"::bigint)")
+	}
+	if err := s.usable(ctx, op); err != nil {
+		return nil, err
+	}
+	if err := requireOrg(ctx, s.pool, op, f.OrgID); err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	query := `SELECT ` + callColumns + ` FROM calls WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY started_at DESC, id DESC LIMIT ` + a.add(limit+1)
+	items, err := collect(ctx, s.pool, scanCall, query, a...)
+	if err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	page := &leadcall.CallPage{Items: items}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		last := page.Items[limit-1]
+		page.NextCursor = encodeCursor(callCursorTag, last.StartedAt.UnixMilli(), last.ID)
+	}
+	return page, nil
+}
+
+// CallsByNumber returns the org's calls with this E.164 number started at or after since
+// (zero: all), oldest first. An empty number matches nothing (unparseable numbers are not a
+// caller); an unknown org is CodeNotFound.
+func (s *Store) CallsByNumber(ctx context.Context, orgID, e164 string, since time.Time) ([]leadcall.Call, error) {
+	const op = "postgres: calls by number"
+	if err := s.usable(ctx, op); err != nil {
+		return nil, err
+	}
+	if err := requireOrg(ctx, s.pool, op, orgID); err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	if e164 == "" {
+		return []leadcall.Call{}, nil
+	}
+	var from int64 = -1 << 62
+	if !since.IsZero() {
+		from = since.UnixMilli()
+	}
+	out, err := collect(ctx, s.pool, scanCall,
+		`SELECT `+callColumns+` FROM calls WHERE org_id = $1 AND number_e164 = $2 AND started_at >= $3
+		 ORDER BY started_at, id`, orgID, e164, from)
+	if err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	return out, nil
+}
+
+// LeadsCreatedFor returns the IDs of CRM Leads that leadcall created for this number, oldest
+// first, each once: the Lead IDs of the number's calls whose outcome is created_lead, and the
+// CRM IDs of successful or adopted create_lead (or bundle) attempts of the number's jobs (a
+// Lead whose creation committed before the call's outcome did). An empty number has none; an
+// unknown org is CodeNotFound.
+func (s *Store) LeadsCreatedFor(ctx context.Context, orgID, e164 string) ([]string, error) {
+	const op = "postgres: leads created for"
+	if err := s.usable(ctx, op); err != nil {
+		return nil, err
+	}
+	if err := requireOrg(ctx, s.pool, op, orgID); err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	if e164 == "" {
+		return []string{}, nil
+	}
+	out, err := collect(ctx, s.pool, scanString, `
+		SELECT lead_id FROM (
+			SELECT c.crm_lead_id AS lead_id, c.started_at AS at, c.id AS call_id
+			FROM calls c
+			WHERE c.org_id = $1 AND c.number_e164 = $2 AND c.outcome = $3 AND c.crm_lead_id IS NOT NULL
+			UNION ALL
+			SELECT a.crm_id, c.started_at, c.id
+			FROM calls c
+			JOIN sync_attempts a ON a.call_id = c.id
+			WHERE c.org_id = $1 AND c.number_e164 = $2 AND a.op IN ($4, $7) AND a.outcome IN ($5, $6) AND a.crm_id <> ''
+		) leads
+		GROUP BY lead_id
+		ORDER BY MIN(at), MIN(call_id), lead_id`,
+		orgID, e164, string(leadcall.OutcomeCreatedLead), string(leadcall.OpCreateLead),
+		string(leadcall.AttemptSuccess), string(leadcall.AttemptAdopt), string(leadcall.OpCreateBundle))
+	if err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	return out, nil
+}

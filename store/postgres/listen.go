@@ -1,0 +1,107 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/leadcall/leadcall"
+)
+
+// Notification says that an org's event log grew: events up to EventID were committed.
+// It is a wake-up, not the data: read the events with Store.Events from your own cursor.
+// Notifications of one transaction arrive together, after its commit, and in commit order
+// relative to other transactions. OrgID is empty for an org ID too long to send; then any
+// org may have new events.
+type Notification struct {
+	OrgID   string
+	EventID int64
+}
+
+// Subscription receives the Notifications of every Store sharing the database (all
+// replicas), over a connection of its own, outside the pool. Next must not be called from
+// two goroutines at once, nor concurrently with Close.
+type Subscription struct {
+	conn      *pgx.Conn
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Subscribe opens a connection and LISTENs on EventChannel. Notifications for transactions
+// that commit after Subscribe returns are delivered; to miss nothing, subscribe first, then
+// read the log from your cursor, then follow Next. The caller must Close the subscription.
+func (s *Store) Subscribe(ctx context.Context) (*Subscription, error) {
+	const op = "postgres: subscribe"
+	if err := s.usable(ctx, op); err != nil {
+		return nil, err
+	}
+	conn, err := pgx.ConnectConfig(ctx, s.pool.Config().ConnConfig)
+	if err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	if _, err := conn.Exec(ctx, "LISTEN "+EventChannel); err != nil {
+		conn.Close(context.WithoutCancel(ctx))
+		return nil, s.wrap(ctx, op, err)
+	}
+	return &Subscription{conn: conn}, nil
+}
+
+// Next waits for the next notification. A payload this package did not write (someone else
+// using the channel) is skipped. When ctx is done Next returns its error (CodeUnavailable)
+// and the subscription stays usable; any other error means the connection is gone and
+// notifications may have been missed: Close the subscription, subscribe again and re-read
+// the log from your cursor.
+func (sub *Subscription) Next(ctx context.Context) (Notification, error) {
+	const op = "postgres: subscription next"
+	for {
+		n, err := sub.conn.WaitForNotification(ctx)
+		if err != nil {
+			return Notification{}, wrap(ctx, op, err)
+		}
+		if n.Channel != EventChannel {
+			continue
+		}
+		var p notifyPayload
+		if err := json.Unmarshal([]byte(n.Payload), &p); err != nil || p.EventID <= 0 {
+			continue
+		}
+		return Notification{OrgID: p.OrgID, EventID: p.EventID}, nil
+	}
+}
+
+// Close closes the subscription's connection. Calling it again returns the first result.
+func (sub *Subscription) Close() error {
+	sub.closeOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), DefaultConnectTimeout)
+		defer cancel()
+		sub.closeErr = sub.conn.Close(ctx)
+	})
+	return sub.closeErr
+}
+
+// Listen subscribes (see Subscribe) and calls fn for every notification, from this goroutine,
+// until ctx is done (then it returns nil) or the connection fails (then it returns an error
+// with CodeUnavailable, and notifications may have been missed: re-read the log and call
+// Listen again). fn should return quickly.
+func (s *Store) Listen(ctx context.Context, fn func(orgID string, eventID int64)) error {
+	sub, err := s.Subscribe(ctx)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	defer sub.Close()
+	for {
+		n, err := sub.Next(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return leadcall.NewError(leadcall.CodeUnavailable, "postgres: listen", err)
+		}
+		fn(n.OrgID, n.EventID)
+	}
+}

@@ -1,0 +1,228 @@
+package postgres
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/leadcall/leadcall"
+)
+
+const reviewColumns = `id, org_id, kind, call_id, number_e164, candidates, status, detail, resolution, created_at`
+
+func scanReview(sc pgx.Row) (leadcall.ReviewItem, error) {
+	var (
+		r                  leadcall.ReviewItem
+		kind, status, cand string
+		resolution         *string
+		created            int64
+	)
+	if err := sc.Scan(&r.ID, &r.OrgID, &kind, &r.CallID, &r.NumberE164, &cand, &status, &r.Detail, &resolution, &created); err != nil {
+		return r, err
+	}
+	r.Kind = leadcall.ReviewKind(kind)
+	r.Status = leadcall.ReviewStatus(status)
+	r.CreatedAt = msTime(created)
+	if err := fromJSON(cand, &r.Candidates); err != nil {
+		return r, err
+	}
+	if resolution != nil {
+		r.Resolution = new(leadcall.Resolution)
+		if err := fromJSON(*resolution, r.Resolution); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+// insertReview stores r (OrgID, CallID, Status and CreatedAt already set) and sets r.ID.
+func insertReview(ctx context.Context, tx pgx.Tx, r *leadcall.ReviewItem) error {
+	cand, err := toJSON(r.Candidates)
+	if err != nil {
+		return err
+	}
+	var resolution *string
+	if r.Resolution != nil {
+		s, err := toJSON(r.Resolution)
+		if err != nil {
+			return err
+		}
+		resolution = &s
+	}
+	return tx.QueryRow(ctx,
+		`INSERT INTO review_items (org_id, kind, call_id, number_e164, candidates, status, detail, resolution, created_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		r.OrgID, string(r.Kind), r.CallID, r.NumberE164, cand, string(r.Status), r.Detail, resolution,
+		r.CreatedAt.UnixMilli()).Scan(&r.ID)
+}
+
+// ReviewItem returns a review item; CodeNotFound when it is not in the org.
+func (s *Store) ReviewItem(ctx context.Context, orgID string, id int64) (*leadcall.ReviewItem, error) {
+	const op = "postgres: review item"
+	if err := s.usable(ctx, op); err != nil {
+		return nil, err
+	}
+	r, err := reviewByID(ctx, s.pool, op, orgID, id, false)
+	if err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	return r, nil
+}
+
+func reviewByID(ctx context.Context, q querier, op, orgID string, id int64, lock bool) (*leadcall.ReviewItem, error) {
+	query := `SELECT ` + reviewColumns + ` FROM review_items WHERE org_id = $1 AND id = $2`
+	if lock {
+		query += ` FOR UPDATE`
+	}
+	r, err := scanReview(q.QueryRow(ctx, query, orgID, id))
+	if noRows(err) {
+		return nil, notFound(op, "review item %d not found", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// ListReview returns review items matching f, newest (highest ID) first, with a cursor for the
+// next page. Limit defaults to 100 and is capped at 1000. A malformed cursor, an unknown
+// status, more than 500 kinds or a negative limit is CodeInvalid; an unknown org CodeNotFound.
+func (s *Store) ListReview(ctx context.Context, f *leadcall.ReviewFilter) (*leadcall.ReviewPage, error) {
+	const op = "postgres: list review"
+	if f == nil {
+		return nil, invalid(op, "filter", "required")
+	}
+	limit, err := listLimit(op, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if f.Status != "" && f.Status != leadcall.ReviewOpen && f.Status != leadcall.ReviewResolved {
+		return nil, invalid(op, "status", "must be open, resolved or empty")
+	}
+	if len(f.Kinds) > maxFilterValues {
+		return nil, invalid(op, "kinds", "at most %d values", maxFilterValues)
+	}
+	var a args
+	where := []string{"org_id = " + a.add(f.OrgID)}
+	if f.Status != "" {
+		where = append(where, "status = "+a.add(string(f.Status)))
+	}
+	if len(f.Kinds) > 0 {
+		where = append(where, "kind "+anyOf(&a, f.Kinds))
+	}
+	if f.Cursor != "" {
+		c, err := decodeCursor(f.Cursor, reviewCursorTag, 1)
+		if err != nil {
+			return nil, invalid(op, "cursor", "%v", err)
+		}
+		where = append(where, "id < "+a.add(c[0]))
+	}
+	if err := s.usable(ctx, op); err != nil {
+		return nil, err
+	}
+	if err := requireOrg(ctx, s.pool, op, f.OrgID); err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	items, err := collect(ctx, s.pool, scanReview, `SELECT `+reviewColumns+` FROM review_items WHERE `+
+		strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT `+a.add(limit+1), a...)
+	if err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	page := &leadcall.ReviewPage{Items: items}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.NextCursor = encodeCursor(reviewCursorTag, page.Items[limit-1].ID)
+	}
+	return page, nil
+}
+
+var validActions = set(leadcall.ActionLogTo, leadcall.ActionCreateNew, leadcall.ActionIgnore, leadcall.ActionRetry)
+
+// ResolveReview marks an open item resolved with p.Resolution (a zero At is the store's
+// clock) and appends a review.resolved event (Data: the resolved item), in one transaction
+// that also, when p.Enqueue is set, enqueues a sync job for the item's call (its OrgID and
+// CallID may be left zero; CodeConflict when the call has an active job) or, when
+// p.CallOutcome is set, sets the call's sync status to none with that outcome. The two are
+// exclusive (CodeInvalid). CodeConflict when the item is already resolved (also when two
+// resolutions race: the second sees the first); CodeNotFound when it is not in the org.
+func (s *Store) ResolveReview(ctx context.Context, p *leadcall.ResolveReviewParams) (*leadcall.ReviewItem, []leadcall.Event, error) {
+	const op = "postgres: resolve review"
+	switch {
+	case p == nil:
+		return nil, nil, invalid(op, "params", "required")
+	case p.OrgID == "":
+		return nil, nil, invalid(op, "org_id", "required")
+	case !validActions[p.Resolution.Action]:
+		return nil, nil, invalid(op, "resolution.action", "unknown review action")
+	case p.Enqueue != nil && p.CallOutcome != "":
+		return nil, nil, invalid(op, "call_outcome", "cannot both enqueue a job and set an outcome")
+	}
+	var enq *leadcall.EnqueueParams
+	if p.Enqueue != nil {
+		e := *p.Enqueue
+		if e.OrgID == "" {
+			e.OrgID = p.OrgID
+		}
+		if e.OrgID != p.OrgID {
+			return nil, nil, invalid(op, "enqueue.org_id", "does not match the item's org")
+		}
+		if err := validateJobOptions(op, &e); err != nil {
+			return nil, nil, err
+		}
+		enq = &e
+	}
+	resolution := p.Resolution
+	resolution.At = truncMS(s.orNow(resolution.At))
+	resJSON, err := toJSON(resolution)
+	if err != nil {
+		return nil, nil, invalid(op, "resolution", "%v", err)
+	}
+	var (
+		item *leadcall.ReviewItem
+		evs  events
+	)
+	err = s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
+		evs = nil
+		var err error
+		item, err = reviewByID(ctx, tx, op, p.OrgID, p.ID, true)
+		if err != nil {
+			return err
+		}
+		if item.Status != leadcall.ReviewOpen {
+			return conflict(op, "review item %d is already resolved", item.ID)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE review_items SET status = $1, resolution = $2 WHERE id = $3`,
+			string(leadcall.ReviewResolved), resJSON, item.ID); err != nil {
+			return err
+		}
+		item.Status = leadcall.ReviewResolved
+		item.Resolution = &resolution
+		if enq != nil {
+			e := *enq
+			if e.CallID == 0 {
+				e.CallID = item.CallID
+			}
+			if e.CallID != item.CallID {
+				return invalid(op, "enqueue.call_id", "does not match the item's call")
+			}
+			if _, err := s.enqueue(ctx, tx, op, &e); err != nil {
+				return err
+			}
+		}
+		if p.CallOutcome != "" {
+			if _, err := tx.Exec(ctx, `UPDATE calls SET sync_status = $1, outcome = $2 WHERE id = $3`,
+				string(leadcall.SyncNone), string(p.CallOutcome), item.CallID); err != nil {
+				return err
+			}
+		}
+		if err := s.addEvent(&evs, p.OrgID, leadcall.EventReviewResolved, resolution.At, item.CallID, item); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, evs)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return item, evs, nil
+}
