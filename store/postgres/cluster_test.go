@@ -134,7 +134,7 @@ func withParam(dsn, key, value string) string {
 		if err == nil {
 			q := u.Query()
 			q.Set(key, value)
-			u.RawQuery = q.Encode()
+			u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20") // pgx reads + literally
 			return u.String()
 		}
 	}

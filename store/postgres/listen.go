@@ -63,12 +63,19 @@ func (sub *Subscription) Next(ctx context.Context) (Notification, error) {
 		if n.Channel != EventChannel {
 			continue
 		}
-		var p notifyPayload
-		if err := json.Unmarshal([]byte(n.Payload), &p); err != nil || p.EventID <= 0 {
-			continue
+		if note, ok := parseNotification(n.Payload); ok {
+			return note, nil
 		}
-		return Notification{OrgID: p.OrgID, EventID: p.EventID}, nil
 	}
+}
+
+// parseNotification reads a payload written by insertEvents; ok is false for anything else.
+func parseNotification(payload string) (n Notification, ok bool) {
+	var p notifyPayload
+	if err := json.Unmarshal([]byte(payload), &p); err != nil || p.EventID <= 0 || len(p.OrgID) > maxNotifyOrgID {
+		return Notification{}, false
+	}
+	return Notification{OrgID: p.OrgID, EventID: p.EventID}, true
 }
 
 // Close closes the subscription's connection. Calling it again returns the first result.
