@@ -38,13 +38,15 @@ type CRM struct {
 	requests          atomic.Int64
 	noConvertedColumn atomic.Bool // COQL refused the Converted__s column
 
-	keyCache   *ttlCache[string]
-	phoneCache *ttlCache[[]crm.Record]
+	keyCache *ttlCache[string]
+	phones   *phoneCache
 
 	mu                sync.Mutex
 	pausedUntil       time.Time // after a 429: refuse locally until then
 	compositeOffUntil time.Time // after Zoho refused the composite API
 	coqlOffUntil      time.Time // after Zoho refused COQL for lookups
+	searchOffUntil    time.Time // after Zoho refused search for phone lookups
+	criteriaOffUntil  time.Time // after Zoho refused criteria on phone fields: ?phone= instead
 	fieldsOffUntil    time.Time // after Zoho refused field metadata for the adapter's checks
 	syncKeys          map[crm.Module]syncKeyState
 	fields            map[crm.Module]fieldsEntry
@@ -72,14 +74,14 @@ func New(cfg Config) (*CRM, error) {
 		return nil, err
 	}
 	c := &CRM{
-		cfg:        cfg,
-		tokens:     newTokenSource(&cfg),
-		limiter:    rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), cfg.Burst),
-		sem:        newSemaphore(int64(cfg.Concurrency)),
-		keyCache:   newTTLCache[string](cfg.SyncKeyCacheTTL, maxKeyCacheEntries),
-		phoneCache: newTTLCache[[]crm.Record](cfg.PhoneCacheTTL, maxPhoneCacheEntries),
-		syncKeys:   make(map[crm.Module]syncKeyState),
-		fields:     make(map[crm.Module]fieldsEntry),
+		cfg:      cfg,
+		tokens:   newTokenSource(&cfg),
+		limiter:  rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), cfg.Burst),
+		sem:      newSemaphore(int64(cfg.Concurrency)),
+		keyCache: newTTLCache[string](cfg.SyncKeyCacheTTL, maxKeyCacheEntries),
+		phones:   newPhoneCache(cfg.PhoneCacheTTL, maxPhoneCacheEntries),
+		syncKeys: make(map[crm.Module]syncKeyState),
+		fields:   make(map[crm.Module]fieldsEntry),
 	}
 	return c, nil
 }
@@ -339,13 +341,14 @@ func (c *CRM) usable(until *time.Time) bool {
 	return !now.Before(*until)
 }
 
-// switchOff stops using a feature (composite, COQL) for DefaultFallbackCooldown.
+// switchOff stops using a feature Zoho refused (composite, COQL, a form of search) for
+// DefaultFallbackCooldown.
 func (c *CRM) switchOff(until *time.Time, what string, err error) {
 	now := c.cfg.Now()
 	c.mu.Lock()
 	*until = now.Add(DefaultFallbackCooldown)
 	c.mu.Unlock()
-	c.cfg.Logger.Warn("zoho: falling back to plain requests", "feature", what, "for", DefaultFallbackCooldown, "err", err)
+	c.cfg.Logger.Warn("zoho: Zoho refused a feature; using the fallback", "feature", what, "for", DefaultFallbackCooldown, "err", err)
 }
 
 // marshal encodes a request body; our bodies are maps and structs of strings, so an error is a

@@ -220,7 +220,30 @@ func (c *CRM) CreateBundle(ctx context.Context, b *crm.Bundle) (*crm.BundleResul
 	if b == nil || b.Call == nil {
 		return nil, invalid(op, "", "a bundle needs a call")
 	}
-	return c.createBundle(ctx, op, b, 0)
+	res, err := c.createBundle(ctx, op, b, 0)
+	c.forgetFailedBundle(b, res, err)
+	return res, err
+}
+
+// forgetFailedBundle drops the cached lookups a failed bundle part concerns: the Lead's
+// number when the Lead failed (it may exist after all), the linked record when a Call or Task
+// failed (it may be gone).
+func (c *CRM) forgetFailedBundle(b *crm.Bundle, res *crm.BundleResult, err error) {
+	if err != nil || res == nil {
+		res = &crm.BundleResult{Lead: crm.PartResult{Err: err}, Call: crm.PartResult{Err: err}}
+	}
+	linkFailed := res.Call.Err != nil || res.Task.Err != nil
+	switch {
+	case b.Lead != nil && (res.Lead.Err != nil || res.Lead.Created == nil):
+		c.phones.forgetNumber(b.Lead.Phone)
+	case b.Lead != nil && linkFailed:
+		c.phones.forgetRecord(crm.Ref{Module: crm.ModuleLeads, ID: res.Lead.Created.ID})
+	case b.Lead == nil && linkFailed:
+		c.phones.forgetRecord(b.Call.Who)
+		if b.Task != nil {
+			c.phones.forgetRecord(b.Task.Who)
+		}
+	}
 }
 
 // bundlePart is one part of a bundle on its way to Zoho.

@@ -82,6 +82,10 @@ const (
 	DefaultMaxResponseBytes = 8 << 20
 	// DefaultSyncKeyCacheTTL is how long a sync key → record ID hit is remembered.
 	DefaultSyncKeyCacheTTL = 10 * time.Minute
+	// DefaultPhoneCacheTTL is how long a phone lookup that found records is remembered: long
+	// enough for a caller who rings again at once, short enough that a record someone else
+	// adds in Zoho is soon seen (see the package doc).
+	DefaultPhoneCacheTTL = 2 * time.Minute
 	// DefaultFieldsCacheTTL is how long field metadata is reused for the adapter's own checks.
 	DefaultFieldsCacheTTL = 5 * time.Minute
 	// DefaultRetryAfter is the pause a 429 asks for when Zoho sends no Retry-After header,
@@ -139,10 +143,12 @@ type Config struct {
 	// SyncKeyCacheTTL is how long a found or created sync key → ID pair is remembered.
 	// Default DefaultSyncKeyCacheTTL; negative disables the cache.
 	SyncKeyCacheTTL time.Duration
-	// PhoneCacheTTL, when positive, remembers lookups that found records (and the Leads this
-	// connection created) for that long, so a repeat caller costs no lookup request. Lookups
-	// that found nothing are never remembered. Default 0: off, every lookup asks Zoho. A
-	// record created in Zoho by someone else during the TTL is not seen by a cached lookup.
+	// PhoneCacheTTL is how long lookups that found records (and the Leads this connection
+	// created) are remembered, so a repeat caller costs no lookup request. Lookups that found
+	// nothing are never remembered, and a failed create drops the entries it concerns. A
+	// record created in Zoho by someone else (a person, another app, another leadcall
+	// replica) during the TTL is not seen by a remembered lookup. Default
+	// DefaultPhoneCacheTTL; negative: off, every lookup asks Zoho.
 	PhoneCacheTTL time.Duration
 	// FieldsCacheTTL is how long the adapter reuses field metadata for its own checks (Lead_Source
 	// and Call_Result picklists, phone fields, number fields); Fields itself always asks Zoho.
@@ -246,6 +252,7 @@ func (c Config) withDefaults() (Config, error) {
 	c.Burst = cmp.Or(c.Burst, DefaultBurst)
 	c.MaxResponseBytes = cmp.Or(c.MaxResponseBytes, DefaultMaxResponseBytes)
 	c.SyncKeyCacheTTL = cmp.Or(c.SyncKeyCacheTTL, DefaultSyncKeyCacheTTL)
+	c.PhoneCacheTTL = cmp.Or(c.PhoneCacheTTL, DefaultPhoneCacheTTL)
 	c.FieldsCacheTTL = cmp.Or(c.FieldsCacheTTL, DefaultFieldsCacheTTL)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

@@ -246,22 +246,23 @@ func TestCredits(t *testing.T) {
 	f := setup(t, func(c *Config) { c.DisableComposite = true })
 	f.handle("GET /crm/v8/users", usersOK(t))
 	f.handle("POST /crm/v8/coql", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
+	f.handle("GET /crm/v8/{module}/search", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(204) })
 	f.handle("POST /crm/v8/Leads", created(t))
 	_, err := f.crm.Users(t.Context())
 	require.NoError(t, err)
-	_, err = f.crm.FindByPhone(t.Context(), twoVariants) // two COQL queries with LIMIT 200
+	_, err = f.crm.FindByPhone(t.Context(), twoVariants) // two COQL queries with LIMIT 200, two searches
 	require.NoError(t, err)
 	_, err = f.crm.CreateLead(t.Context(), testLead())
 	require.NoError(t, err)
-	require.EqualValues(t, 4, f.crm.Credits())
+	require.EqualValues(t, 6, f.crm.Credits())
 	f.advance(23 * time.Hour)
 	_, err = f.crm.Users(t.Context())
 	require.NoError(t, err)
-	require.EqualValues(t, 5, f.crm.Credits())
+	require.EqualValues(t, 7, f.crm.Credits())
 	f.advance(time.Hour + time.Minute)
 	require.EqualValues(t, 1, f.crm.Credits(), "the window rolls")
 	st := f.crm.Stats()
-	require.Equal(t, Stats{Requests: 5, TokenRequests: 2, Credits: 1}, st)
+	require.Equal(t, Stats{Requests: 7, TokenRequests: 2, Credits: 1}, st)
 }
 
 func TestPicklistValidation(t *testing.T) {

@@ -234,3 +234,20 @@ func (c *ttlCache[V]) each(now time.Time, f func(key string, value V) (V, bool))
 		}
 	}
 }
+
+// deleteFunc removes the entries for which f returns true; f must not use the cache.
+func (c *ttlCache[V]) deleteFunc(f func(key string, value V) bool) {
+	if !c.enabled() {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for e := c.order.Front(); e != nil; {
+		next := e.Next()
+		if ent := e.Value.(*cacheEntry[V]); f(ent.key, ent.value) {
+			c.order.Remove(e)
+			delete(c.entries, ent.key)
+		}
+		e = next
+	}
+}

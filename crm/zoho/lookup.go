@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/leadcall/leadcall/crm"
-	"github.com/leadcall/leadcall/phone"
 )
 
 // Default phone fields, used until field metadata names the module's phone-type fields
@@ -41,123 +40,6 @@ type coqlQuery struct {
 }
 
 func (q coqlQuery) withLimit(n int) string { return fmt.Sprintf("%s limit %d", q.query, n) }
-
-// FindByPhone returns every Lead (converted ones excluded) and Contact whose phone fields hold
-// one of variants, each record once. All variants are searched in every phone field of both
-// modules, so two records stored in different formats are both found (DESIGN.md §10).
-//
-// It asks with COQL, which reads without index lag: one query per module, both in one
-// composite request when the composite API is allowed (1 request, 1 credit), else one request
-// per module. When Zoho refuses COQL (no ZohoCRM.coql.READ scope) it falls back to
-// GET /{module}/search?phone= for every variant and module. No variants, or no match, give an
-// empty slice; more than 16 variants, or one that is not an optional '+' and 2 to 20 digits,
-// give CodeInvalid (Zoho refuses search values under 2 characters, zoho-api.md §3).
-func (c *CRM) FindByPhone(ctx context.Context, variants []string) ([]crm.Record, error) {
-	const op = "zoho: find by phone"
-	vs, err := cleanVariants(op, variants)
-	if err != nil || len(vs) == 0 {
-		return []crm.Record{}, err
-	}
-	cacheKey := strings.Join(vs, ",")
-	now := c.cfg.Now()
-	if recs, ok := c.phoneCache.get(cacheKey, now); ok {
-		return slices.Clone(recs), nil
-	}
-	recs, err := c.lookupPhone(ctx, op, vs)
-	if err != nil {
-		return nil, err
-	}
-	recs = distinct(recs)
-	if len(recs) > 0 {
-		// Only hits are remembered: a miss may stop being one at any moment.
-		c.phoneCache.put(cacheKey, slices.Clone(recs), now)
-	}
-	c.cfg.Logger.Debug("zoho: lookup by phone", "number", phone.Mask(vs[0]), "variants", len(vs), "matches", len(recs))
-	return recs, nil
-}
-
-// cleanVariants checks and de-duplicates the variants, keeping their order.
-func cleanVariants(op string, variants []string) ([]string, error) {
-	if len(variants) > maxVariants {
-		return nil, invalid(op, "variants", "%d variants, at most %d", len(variants), maxVariants)
-	}
-	out := make([]string, 0, len(variants))
-	for i, v := range variants {
-		digits := strings.TrimPrefix(v, "+")
-		ok := len(digits) >= minVariantDigits && len(digits) <= maxVariantDigits
-		for j := 0; ok && j < len(digits); j++ {
-			ok = digits[j] >= '0' && digits[j] <= '9'
-		}
-		if !ok {
-			return nil, invalid(op, "variants", "variant %d is not a phone number (want an optional + and %d to %d digits)",
-				i, minVariantDigits, maxVariantDigits)
-		}
-		if !slices.Contains(out, v) {
-			out = append(out, v)
-		}
-	}
-	return out, nil
-}
-
-// distinct keeps the first record of each module and ID.
-func distinct(recs []crm.Record) []crm.Record {
-	seen := make(map[string]bool, len(recs))
-	out := make([]crm.Record, 0, len(recs))
-	for _, r := range recs {
-		k := string(r.Module) + "/" + r.ID
-		if !seen[k] {
-			seen[k] = true
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// lookupPhone runs the lookup with COQL, falling back to search.
-func (c *CRM) lookupPhone(ctx context.Context, op string, vs []string) ([]crm.Record, error) {
-	if c.usable(&c.coqlOffUntil) {
-		recs, err := c.coqlPhones(ctx, op, vs)
-		if !isRefusal(err) {
-			return recs, err
-		}
-		c.switchOff(&c.coqlOffUntil, "coql", err)
-	}
-	return c.searchPhones(ctx, op, vs)
-}
-
-// coqlPhones runs the COQL queries of a phone lookup. When a query fails because a column the
-// adapter adds on its own does not exist (LC_Sync_Key, Converted__s), it remembers that and
-// runs the lookup again without the column; each column is dropped at most once.
-func (c *CRM) coqlPhones(ctx context.Context, op string, vs []string) ([]crm.Record, error) {
-	for attempt := 0; ; attempt++ {
-		var qs []coqlQuery
-		for _, m := range []crm.Module{crm.ModuleLeads, crm.ModuleContacts} {
-			qs = append(qs, c.phoneQueries(m, vs)...)
-		}
-		results, err := c.runCOQL(ctx, op, qs)
-		if err == nil {
-			var recs []crm.Record
-			for i, rows := range results {
-				recs = append(recs, c.rowsToRecords(qs[i].module, qs[i].phones, rows)...)
-			}
-			return recs, nil
-		}
-		if attempt < 2 {
-			switch col := unknownColumn(err); {
-			case strings.EqualFold(col, SyncKeyFieldName) && c.syncKeyReadable(crm.ModuleLeads):
-				c.markSyncKey(crm.ModuleLeads, syncKeyMissing, err)
-				continue
-			case strings.EqualFold(col, convertedField) && !c.noConvertedColumn.Load():
-				// COQL without the column: Zoho's COQL then shows no converted Leads, or
-				// rowsToRecords drops those that carry $converted.
-				c.noConvertedColumn.Store(true)
-				c.cfg.Logger.Info("zoho: COQL does not know Converted__s; querying Leads without it")
-				continue
-			}
-		}
-		return nil, err
-	}
-}
 
 // convertedField is the Leads field that marks a converted Lead.
 const convertedField = "Converted__s"
@@ -225,47 +107,6 @@ func nest(criteria []string, op string) string {
 func coqlString(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`)
 	return "'" + r.Replace(s) + "'"
-}
-
-// runCOQL runs queries and returns the rows of each, in order: in one composite request when
-// allowed (and there is more than one query), else one POST /coql per query.
-func (c *CRM) runCOQL(ctx context.Context, op string, qs []coqlQuery) ([][]map[string]json.RawMessage, error) {
-	if len(qs) > 1 && len(qs) <= compositeMaxSubs && c.compositeAllowed() {
-		subs := make([]subRequest, len(qs))
-		for i, q := range qs {
-			subs[i] = subRequest{
-				ID: fmt.Sprintf("q%d", i+1), Method: "POST", URI: "/crm/" + apiVersion + "/coql",
-				Body: map[string]any{"select_query": q.withLimit(coqlSubLimit)},
-			}
-		}
-		parts, err := c.composite(ctx, op, subs)
-		if err == nil {
-			out := make([][]map[string]json.RawMessage, len(qs))
-			for i, p := range parts {
-				if p.err != nil {
-					return nil, p.err
-				}
-				rows, err := decodeRows(p.resp.status, p.resp.body)
-				if err != nil {
-					return nil, malformed(op, p.resp.status, err)
-				}
-				out[i] = rows
-			}
-			return out, nil
-		}
-		if !errors.Is(err, errCompositeRefused) {
-			return nil, err
-		}
-	}
-	out := make([][]map[string]json.RawMessage, len(qs))
-	for i, q := range qs {
-		rows, err := c.coql(ctx, op, q.withLimit(coqlLimit), coqlCredits(coqlLimit))
-		if err != nil {
-			return nil, err
-		}
-		out[i] = rows
-	}
-	return out, nil
 }
 
 // coql runs one query: POST /crm/v8/coql {"select_query": ...}.
@@ -368,32 +209,6 @@ func rawID(raw json.RawMessage) string {
 func rawBool(raw json.RawMessage) bool {
 	var b bool
 	return json.Unmarshal(raw, &b) == nil && b
-}
-
-// searchPhones is the fallback lookup: GET /{module}/search?phone=<variant> for every variant
-// in Leads and Contacts. Zoho searches every phone field; converted Leads are hidden by
-// default and converted=false says so explicitly (zoho-api.md §3). It costs up to 2×len(vs)
-// requests and the search index may lag behind recent writes.
-func (c *CRM) searchPhones(ctx context.Context, op string, vs []string) ([]crm.Record, error) {
-	var recs []crm.Record
-	for _, m := range []crm.Module{crm.ModuleLeads, crm.ModuleContacts} {
-		for _, v := range vs {
-			q := url.Values{"phone": {v}, "per_page": {"200"}}
-			if m == crm.ModuleLeads {
-				q.Set("converted", "false")
-			}
-			resp, err := c.do(ctx, &apiRequest{op: op, method: "GET", path: "/" + string(m) + "/search", query: q})
-			if err != nil {
-				return nil, err
-			}
-			rows, err := decodeRows(resp.status, resp.body)
-			if err != nil {
-				return nil, malformed(op, resp.status, err)
-			}
-			recs = append(recs, c.rowsToRecords(m, c.phoneFields(m), rows)...)
-		}
-	}
-	return recs, nil
 }
 
 // phoneFields returns the module's phone-type fields from cached field metadata, or the
@@ -524,34 +339,6 @@ func isUnknownColumn(err error) bool {
 func (c *CRM) rememberKey(module crm.Module, key, id string) {
 	if key != "" && id != "" {
 		c.keyCache.put(string(module)+"\x00"+key, id, c.cfg.Now())
-	}
-}
-
-// rememberLead adds a Lead this connection created to the cached lookups whose variants hold
-// its phone, so a repeat caller within Config.PhoneCacheTTL sees it without a request.
-func (c *CRM) rememberLead(l *crm.Lead, id string) {
-	if !c.phoneCache.enabled() || l.Phone == "" {
-		return
-	}
-	now := c.cfg.Now()
-	rec := crm.Record{Module: crm.ModuleLeads, ID: id, Name: strings.TrimSpace(l.LastName),
-		Phones: []string{l.Phone}, OwnerID: l.OwnerID}
-	if c.syncKeyWritable(crm.ModuleLeads) {
-		rec.SyncKey = l.SyncKey
-	}
-	c.phoneCache.each(now, func(key string, recs []crm.Record) ([]crm.Record, bool) {
-		if !slices.Contains(strings.Split(key, ","), l.Phone) {
-			return recs, false
-		}
-		return distinct(append(slices.Clone(recs), rec)), true
-	})
-	// A new caller's lookup found nothing and was not cached; remember the Lead under the
-	// variants of its own number, which is the key the Engine's next lookup uses.
-	if vs, err := phone.SearchVariants(l.Phone); err == nil {
-		key := strings.Join(vs, ",")
-		if _, ok := c.phoneCache.get(key, now); !ok {
-			c.phoneCache.put(key, []crm.Record{rec}, now)
-		}
 	}
 }
 

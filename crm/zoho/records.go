@@ -339,10 +339,12 @@ func (c *CRM) CreateLead(ctx context.Context, lead *crm.Lead) (*crm.Created, err
 		return nil, err
 	}
 	created, err := c.createOne(ctx, op, crm.ModuleLeads, rec, lead.SyncKey)
-	if err == nil {
-		c.rememberLead(lead, created.ID)
+	if err != nil {
+		c.phones.forgetNumber(lead.Phone)
+		return nil, err
 	}
-	return created, err
+	c.rememberLead(lead, created.ID)
+	return created, nil
 }
 
 // CreateCall creates a Call (POST /crm/v8/Calls) linked to call.Who. Call_Result is checked
@@ -353,7 +355,11 @@ func (c *CRM) CreateCall(ctx context.Context, call *crm.Call) (*crm.Created, err
 	if err != nil {
 		return nil, err
 	}
-	return c.createOne(ctx, op, crm.ModuleCalls, rec, call.SyncKey)
+	created, err := c.createOne(ctx, op, crm.ModuleCalls, rec, call.SyncKey)
+	if err != nil {
+		c.phones.forgetRecord(call.Who)
+	}
+	return created, err
 }
 
 // CreateTask creates a Task (POST /crm/v8/Tasks) linked to task.Who. Same key rules as
@@ -364,7 +370,11 @@ func (c *CRM) CreateTask(ctx context.Context, task *crm.Task) (*crm.Created, err
 	if err != nil {
 		return nil, err
 	}
-	return c.createOne(ctx, op, crm.ModuleTasks, rec, task.SyncKey)
+	created, err := c.createOne(ctx, op, crm.ModuleTasks, rec, task.SyncKey)
+	if err != nil {
+		c.phones.forgetRecord(task.Who)
+	}
+	return created, err
 }
 
 // createOne inserts one record. When the module's sync-key field turns out to be missing or

@@ -68,8 +68,9 @@ func (h harness) Features() crmtest.Features {
 		UniqueSyncKeys:     true,
 		SyncKeyInLookups:   true,
 		PicklistValidation: true,
-		// COQL reads without index lag; FormattedPhones stays false: COQL '=' compares the
-		// stored string exactly, so "+91 98765-43210" is not found by the four variants.
+		// The search half of a lookup finds "+91 98765-43210" (the fake ignores formatting, as
+		// Zoho may); the COQL half reads without index lag, so IndexLag stays 0.
+		FormattedPhones: true,
 	}
 }
 
@@ -232,9 +233,10 @@ func TestConformance(t *testing.T) {
 	t.Parallel()
 	crmtest.Run(t, harness{
 		server: func(c *zohotest.Config) { c.COQLIncludesConvertedLeads = true },
-		// Every FindBySyncKey must reach the fake for the suite's fault checks; the hit cache
-		// is covered by the unit tests.
-		client: func(c *zoho.Config) { c.SyncKeyCacheTTL = -1 },
+		// Every FindBySyncKey and FindByPhone must reach the fake for the suite's fault checks
+		// (a create followed by a refused lookup of its number); the caches are covered by the
+		// unit tests and TestRequestBudget.
+		client: func(c *zoho.Config) { c.SyncKeyCacheTTL = -1; c.PhoneCacheTTL = -1 },
 	})
 }
 
@@ -242,25 +244,31 @@ func TestConformanceDefaultFakePlainRequests(t *testing.T) {
 	t.Parallel()
 	// The fake's default COQL refuses the Converted__s column, and composite requests are off:
 	// the adapter's fallbacks carry the suite.
-	crmtest.Run(t, harness{client: func(c *zoho.Config) { c.SyncKeyCacheTTL = -1; c.DisableComposite = true }})
+	crmtest.Run(t, harness{client: func(c *zoho.Config) { c.SyncKeyCacheTTL, c.PhoneCacheTTL, c.DisableComposite = -1, -1, true }})
 }
 
-// TestRequestBudget measures the HTTP requests and credits of the two flows in DESIGN.md §8
-// at the fake: a new caller's missed call (lookup of every variant in Leads and Contacts, then
-// Lead, Call and Task) and a repeat caller's answered call (lookup, then Call).
+// TestRequestBudget measures the HTTP requests and credits of the flows in DESIGN.md §8 at
+// the fake: a new caller's missed call (lookup of every variant in Leads and Contacts, then
+// Lead, Call and Task in a bundle) and that caller's next, answered call (lookup, then Call);
+// and a caller Zoho already knows as a Contact typed with spaces ("+91 98123 00009"), found
+// by the search half of the lookup, on a first and a repeat call (lookup, then Call).
 func TestRequestBudget(t *testing.T) {
 	t.Parallel()
 	start := time.Date(2026, 3, 2, 10, 30, 0, 0, time.FixedZone("IST", 5*3600+1800))
-	type counts struct{ newCaller, repeatCaller, credits int }
+	type counts struct{ newCaller, repeatCaller, knownCaller, knownRepeat, credits int }
 	run := func(t *testing.T, h harness) counts {
 		c, srv := h.start(t)
 		ctx := t.Context()
+		contact, err := srv.AddContact(map[string]any{"Last_Name": "Rao", "Mobile": "+91 98123 00009"})
+		require.NoError(t, err)
 		// Warm-up: the first request of a connection also fetches the access token, which is
 		// not a CRM request; count CRM requests only.
-		_, err := c.Users(ctx)
+		_, err = c.Users(ctx)
 		require.NoError(t, err)
 		srv.ResetRequests()
 		before := c.Stats()
+		requests := 0
+		counted := func() int { n := len(srv.Requests()) - requests; requests += n; return n }
 
 		e164 := "+919812300001"
 		variants, err := phone.SearchVariants(e164)
@@ -276,50 +284,69 @@ func TestRequestBudget(t *testing.T) {
 		})
 		require.NoError(t, err)
 		require.NoError(t, errors.Join(res.Lead.Err, res.Call.Err, res.Task.Err))
-		newCaller := len(srv.Requests())
-		require.EqualValues(t, newCaller, c.Stats().Requests-before.Requests, "the adapter counts what the fake saw")
+		var got counts
+		got.newCaller = counted()
+		require.EqualValues(t, got.newCaller, c.Stats().Requests-before.Requests, "the adapter counts what the fake saw")
 
-		recs, err = c.FindByPhone(ctx, variants)
-		require.NoError(t, err)
-		d := crm.Decide(crm.DecideInput{Matches: recs, LeadKey: leadKey})
-		require.Equal(t, crm.ActionLinkLead, d.Action)
-		_, err = c.CreateCall(ctx, &crm.Call{SyncKey: crm.CallKey("org-1", "dev-1", "c2"), Subject: "Inbound call",
-			Type: crm.CallInbound, Start: start.Add(time.Hour), Duration: 95 * time.Second, Who: d.Who})
-		require.NoError(t, err)
-		repeat := len(srv.Requests()) - newCaller
+		call := func(number string, n int, want crm.Action) {
+			t.Helper()
+			vs, err := phone.SearchVariants(number)
+			require.NoError(t, err)
+			recs, err := c.FindByPhone(ctx, vs)
+			require.NoError(t, err)
+			d := crm.Decide(crm.DecideInput{Matches: recs, LeadKey: crm.LeadKey("org-1", number)})
+			require.Equal(t, want, d.Action)
+			_, err = c.CreateCall(ctx, &crm.Call{SyncKey: crm.CallKey("org-1", "dev-1", fmt.Sprint("c", n)), Subject: "Inbound call",
+				Type: crm.CallInbound, Start: start.Add(time.Duration(n) * time.Minute), Duration: 95 * time.Second, Who: d.Who})
+			require.NoError(t, err)
+		}
+		call(e164, 2, crm.ActionLinkLead)
+		got.repeatCaller = counted()
+		call("+919812300009", 3, crm.ActionLinkContact)
+		got.knownCaller = counted()
+		call("+919812300009", 4, crm.ActionLinkContact)
+		got.knownRepeat = counted()
 		require.EqualValues(t, srv.CreditsUsed(), c.Credits()-before.Credits, "the adapter's credit meter agrees with the fake")
 		require.Len(t, srv.FindBySyncKey("Leads", leadKey), 1)
-		return counts{newCaller, repeat, srv.CreditsUsed()}
+		for _, r := range srv.Records("Calls") {
+			if r.String("Subject") == "Inbound call" && r.LookupID("Who_Id") != "" {
+				require.Equal(t, contact, r.LookupID("Who_Id"), "the Contact typed with spaces was found")
+			}
+		}
+		got.credits = srv.CreditsUsed()
+		return got
 	}
+	withCOQLColumn := func(c *zohotest.Config) { c.COQLIncludesConvertedLeads = true }
 	for _, tc := range []struct {
 		name string
 		h    harness
 		want counts
 	}{
-		{"composite and COQL", harness{server: func(c *zohotest.Config) { c.COQLIncludesConvertedLeads = true }},
-			counts{newCaller: 2, repeatCaller: 2, credits: 4}},
-		{"composite, COQL, phone cache", harness{server: func(c *zohotest.Config) { c.COQLIncludesConvertedLeads = true },
-			client: func(c *zoho.Config) { c.PhoneCacheTTL = time.Minute }},
-			counts{newCaller: 2, repeatCaller: 1, credits: 3}},
-		{"fake's default COQL (no Converted__s column): one extra query once", harness{},
-			counts{newCaller: 3, repeatCaller: 2, credits: 5}},
-		{"plain COQL, no composite", harness{server: func(c *zohotest.Config) { c.COQLIncludesConvertedLeads = true },
-			client: func(c *zoho.Config) { c.DisableComposite = true }},
-			counts{newCaller: 5, repeatCaller: 3, credits: 8}},
+		{"composite, COQL and search, phone cache (defaults)", harness{server: withCOQLColumn},
+			counts{newCaller: 2, repeatCaller: 1, knownCaller: 2, knownRepeat: 1, credits: 6}},
+		{"composite, no phone cache", harness{server: withCOQLColumn, client: func(c *zoho.Config) { c.PhoneCacheTTL = -1 }},
+			counts{newCaller: 2, repeatCaller: 2, knownCaller: 2, knownRepeat: 2, credits: 8}},
+		{"fake's default COQL (no Converted__s column): one extra request once", harness{},
+			counts{newCaller: 3, repeatCaller: 1, knownCaller: 2, knownRepeat: 1, credits: 7}},
+		{"no composite", harness{server: withCOQLColumn, client: func(c *zoho.Config) { c.DisableComposite = true }},
+			counts{newCaller: 7, repeatCaller: 1, knownCaller: 5, knownRepeat: 1, credits: 14}},
+		{"no composite, no phone cache", harness{server: withCOQLColumn,
+			client: func(c *zoho.Config) { c.DisableComposite, c.PhoneCacheTTL = true, -1 }},
+			counts{newCaller: 7, repeatCaller: 5, knownCaller: 5, knownRepeat: 5, credits: 22}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			got := run(t, tc.h)
-			t.Logf("new caller's missed call: %d requests; repeat caller: %d requests; %d credits in all",
-				got.newCaller, got.repeatCaller, got.credits)
+			t.Logf("new caller's missed call: %d requests; its repeat call: %d; known caller (formatted Contact): %d, repeat: %d; %d credits in all",
+				got.newCaller, got.repeatCaller, got.knownCaller, got.knownRepeat, got.credits)
 			require.Equal(t, tc.want, got)
 		})
 	}
 }
 
-func TestRequestBudgetSearchFallback(t *testing.T) {
+func TestRequestBudgetWithoutCOQLScope(t *testing.T) {
 	t.Parallel()
-	// Without the COQL scope every variant is searched in both modules.
+	// Without the COQL scope the search half answers alone, in the same single request.
 	h := harness{server: func(c *zohotest.Config) {}}
 	c, srv := h.start(t)
 	creds := srv.Credentials()
@@ -338,7 +365,7 @@ func TestRequestBudgetSearchFallback(t *testing.T) {
 	require.NoError(t, err)
 	srv.ResetRequests()
 	e164 := "+919812300002"
-	_, err = srv.AddContact(map[string]any{"Last_Name": "Rao", "Mobile": "09812300002"})
+	_, err = srv.AddContact(map[string]any{"Last_Name": "Rao", "Mobile": "098123-00002"})
 	require.NoError(t, err)
 	variants, err := phone.SearchVariants(e164)
 	require.NoError(t, err)
@@ -346,13 +373,16 @@ func TestRequestBudgetSearchFallback(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, recs, 1)
 	require.Equal(t, crm.ModuleContacts, recs[0].Module)
-	n := len(srv.Requests())
-	t.Logf("lookup without the COQL scope: %d requests (1 refused composite of COQL, then %d variants × 2 modules)", n, len(variants))
-	require.Equal(t, 1+2*len(variants), n)
+	reqs := srv.Requests()
+	require.Len(t, reqs, 1, "COQL refused inside the composite request; the searches answered")
+	require.Len(t, reqs[0].SubRequests, 4)
+	t.Logf("lookup without the COQL scope: %d request", len(reqs))
 	srv.ResetRequests()
-	_, err = c.FindByPhone(t.Context(), variants)
+	_, err = c.FindByPhone(t.Context(), []string{"+919812300003", "9812300003"})
 	require.NoError(t, err)
-	require.Len(t, srv.Requests(), 2*len(variants), "COQL is not tried again during the cooldown")
+	reqs = srv.Requests()
+	require.Len(t, reqs, 1)
+	require.Len(t, reqs[0].SubRequests, 2, "COQL is not tried again during the cooldown")
 }
 
 // TestFaultSoak drives the adapter the way the Engine does (research/reliability.md §8.4)
