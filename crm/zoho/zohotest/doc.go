@@ -53,7 +53,8 @@
 //     display_value.
 //   - Search: 204 with an empty body when nothing matches; INVALID_DATA for values under two
 //     characters or with special characters; phone= scans every phone-typed field; criteria
-//     "equals" behaves like "contains"; converted Leads hidden unless converted=true|both;
+//     "equals" behaves like "contains", "in" takes up to 100 values, at most 10 criteria;
+//     converted Leads hidden unless converted=true|both;
 //     per_page at most 200; at most 2,000 records, then LIMIT_REACHED; optional index lag.
 //   - COQL: WHERE is mandatory, more than two criteria must be bracketed, at most 25 criteria
 //     and 50 columns, LIMIT 1-2000 (default 200), 204 when empty, exact "=" with no phone
@@ -77,8 +78,11 @@
 //
 // # Unconfirmed in Zoho's docs (choices made here)
 //
-//   - Phone matching for search: formatting characters are ignored, '+' and trunk prefixes
-//     are not ([PhoneMatchFormatted]); [PhoneMatchExact] is stricter.
+//   - Phone matching for search, both ?phone= and criteria (equals, in, starts_with) on
+//     phone-type fields: spaces, '-', '.', '(' and ')' are ignored, '+' and trunk prefixes
+//     are not ([PhoneMatchFormatted]), so "+91 98765-43210" is found by +919876543210 but not
+//     by 919876543210. Zoho documents neither reading; this is the fake's, and
+//     [PhoneMatchExact] is the stricter one. COQL '=' is exact under both.
 //   - Body of 429 and of exhausted credits (TOO_MANY_REQUESTS; LIMIT_REACHED), no Retry-After.
 //   - HTTP status of mixed insert results (207; Config.MixedStatus).
 //   - Call_Duration is "m:ss" with minutes unbounded; a zero duration is accepted for Missed

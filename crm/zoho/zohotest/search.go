@@ -340,12 +340,20 @@ func (p *critParser) until(sep byte) string {
 	return p.src[start:p.pos]
 }
 
-// values reads a comma-separated value list up to an unescaped ')' or the end.
+// values reads a comma-separated value list up to an unescaped ')' or the end; more than
+// maxInValues values are refused.
 func (p *critParser) values() ([]string, error) {
 	var (
 		out []string
 		cur strings.Builder
 	)
+	done := func() ([]string, error) {
+		out = append(out, cur.String())
+		if len(out) > maxInValues {
+			return nil, &criteriaErr{reason: fmt.Sprintf("more than %d values", maxInValues)}
+		}
+		return out, nil
+	}
 	for p.pos < len(p.src) {
 		c := p.src[p.pos]
 		switch c {
@@ -357,7 +365,7 @@ func (p *critParser) values() ([]string, error) {
 			p.pos += 2
 			continue
 		case ')':
-			return append(out, cur.String()), nil
+			return done()
 		case '(':
 			return nil, &criteriaErr{reason: "unescaped '(' in a value"}
 		case ',':
@@ -372,7 +380,7 @@ func (p *critParser) values() ([]string, error) {
 		cur.WriteByte(c)
 		p.pos++
 	}
-	return append(out, cur.String()), nil
+	return done()
 }
 
 func (n *critNode) count() int {

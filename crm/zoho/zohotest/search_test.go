@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -278,4 +279,71 @@ func TestSearchIndexLag(t *testing.T) {
 	_, body = search(t, h, "Leads", url.Values{"phone": {"5559990000"}})
 	require.Equal(t, []string{fresh, seeded}, ids(t, body))
 	require.Equal(t, []string{seeded, fresh}, coql())
+}
+
+// TestCriteriaOnPhoneFieldsIgnoresFormatting: criteria on phone-type fields compare numbers
+// the way ?phone= does (Config.PhoneMatch), for equals and in, plain and inside a composite
+// request, where parameter values are JSON and a '+' stays a '+'. COQL stays exact.
+func TestCriteriaOnPhoneFieldsIgnoresFormatting(t *testing.T) {
+	t.Parallel()
+	h := setup(t, Config{})
+	spaced, err := h.srv.AddContact(map[string]any{"Last_Name": "Spaced", "Mobile": "+91 98765-43210"})
+	require.NoError(t, err)
+	national, err := h.srv.AddContact(map[string]any{"Last_Name": "National", "Home_Phone": "(098765) 43210"})
+	require.NoError(t, err)
+	nsn, err := h.srv.AddContact(map[string]any{"Last_Name": "NSN", "Asst_Phone": "98765.43210"})
+	require.NoError(t, err)
+	_, err = h.srv.AddContact(map[string]any{"Last_Name": "Longer", "Phone": "+91 98765 432109"})
+	require.NoError(t, err)
+	_, err = h.srv.AddContact(map[string]any{"Last_Name": "Text", "Description": "+919876543210"})
+	require.NoError(t, err)
+
+	all := "+919876543210,09876543210,9876543210,919876543210"
+	crit := "((((Phone:in:" + all + ")or(Mobile:in:" + all + "))or(Home_Phone:in:" + all + "))or(Asst_Phone:in:" + all + "))"
+	for _, tt := range []struct {
+		criteria string
+		want     []string
+	}{
+		{crit, []string{nsn, national, spaced}},
+		{"(Mobile:in:+919876543210)", []string{spaced}},
+		{"(Mobile:in:919876543210)", nil}, // '+' is not formatting
+		{"(Home_Phone:equals:09876543210)", []string{national}},
+		{"(Phone:in:" + all + ")", nil}, // "in" compares whole numbers, unlike equals
+	} {
+		status, body := search(t, h, "Contacts", url.Values{"criteria": {tt.criteria}})
+		if tt.want == nil {
+			require.Equal(t, http.StatusNoContent, status, tt.criteria)
+			continue
+		}
+		require.Equal(t, http.StatusOK, status, "%s: %v", tt.criteria, body)
+		require.Equal(t, tt.want, ids(t, body), tt.criteria)
+	}
+
+	// The same search as a composite sub-request, next to the exact COQL query.
+	status, results, _ := composite(t, h, map[string]any{"__composite_requests": []any{
+		map[string]any{"sub_request_id": "s", "method": "GET", "uri": "/crm/v8/Contacts/search",
+			"params": map[string]any{"criteria": "(Mobile:in:+919876543210,9876543210)", "per_page": "25"}},
+		sub("q", "POST", "/crm/v8/coql", map[string]any{"select_query": "select id from Contacts where Mobile = '+919876543210' limit 25"}),
+	}})
+	require.Equal(t, http.StatusOK, status)
+	resp := results[0]["details"].(map[string]any)["response"].(map[string]any)
+	require.Equal(t, float64(200), resp["status_code"])
+	require.Equal(t, []string{spaced}, ids(t, resp["body"].(map[string]any)))
+	resp = results[1]["details"].(map[string]any)["response"].(map[string]any)
+	require.Equal(t, float64(204), resp["status_code"], "COQL '=' compares the stored string exactly")
+
+	// Exact matching applies to criteria too.
+	hx := setup(t, Config{PhoneMatch: PhoneMatchExact})
+	_, err = hx.srv.AddContact(map[string]any{"Last_Name": "Spaced", "Mobile": "+91 98765-43210"})
+	require.NoError(t, err)
+	status, _ = search(t, hx, "Contacts", url.Values{"criteria": {"(Mobile:in:+919876543210)"}})
+	require.Equal(t, http.StatusNoContent, status)
+
+	// At most 100 values in one "in".
+	hundred := strings.Repeat("9876543210,", 99) + "+919876543210"
+	status, body := search(t, h, "Contacts", url.Values{"criteria": {"(Mobile:in:" + hundred + ")"}})
+	require.Equal(t, http.StatusOK, status, "%v", body)
+	status, body = search(t, h, "Contacts", url.Values{"criteria": {"(Mobile:in:9876543210," + hundred + ")"}})
+	require.Equal(t, http.StatusBadRequest, status)
+	require.Equal(t, "INVALID_QUERY", body["code"])
 }
