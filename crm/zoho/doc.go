@@ -57,17 +57,36 @@
 //
 // # Lookups
 //
-// FindByPhone asks COQL for every (phone field, variant) pair with '=' criteria joined by OR,
-// one query per module (Leads exclude converted ones), both queries in one composite request:
-// one HTTP request and one credit for a lookup, with no search-index lag. The union of
-// everything found is returned, so a caller stored in two formats is seen twice (ambiguous),
-// never hidden by stopping at the first hit. Phone fields come from field metadata once it
-// has been read (Fields, or a picklist check), else the standard ones. COQL compares strings
-// exactly: a number typed with spaces or dashes is not found by the four variants. Without
-// the COQL scope the adapter falls back to ?phone= search per variant and module (8 requests
-// for four variants, with index lag). With Config.PhoneCacheTTL set, lookups that found
-// records, and the Leads the connection creates, are remembered for that long, so a repeat
-// caller costs no lookup; misses never are.
+// FindByPhone reads two ways at once, because neither is safe alone (§3, §11): COQL '=' on
+// every (phone field, variant) pair, which sees a record created a moment ago but compares
+// strings exactly, and a criteria search per module, ((Phone:in:v1,v2,v3,v4)or(Mobile:in:
+// ...)), which finds "98200 11111" or "+91 98333 33333" if Zoho's search ignores formatting
+// (undocumented; the fake does) but lags behind recent writes. Both halves of both modules
+// go in one composite request (1 HTTP request, 1 credit); without composite they are 4
+// plain requests. The union is returned, each record once, so a caller stored in two
+// formats is seen twice (ambiguous), never hidden by stopping at the first hit. Search rows
+// count only when a phone value is the caller's number (criteria "equals" behaves like
+// "contains"): stripped to digits and '+' it is a variant, or it reads as the same E.164
+// number in the caller's region. Converted Leads are excluded in both halves and again in
+// the results. Phone fields come from field metadata once it has been read (Fields, or a
+// picklist check), else the standard ones. When Zoho refuses a half (a missing scope) the
+// other answers alone, with a warning, and the refused half rests for
+// DefaultFallbackCooldown; when it refuses the criteria form, ?phone= searches per variant
+// and module take its place. Any other failure of any part fails the lookup: half an answer
+// could create a duplicate Lead.
+//
+// Lookups that found records are remembered for Config.PhoneCacheTTL (DefaultPhoneCacheTTL,
+// 2 minutes), so a repeat caller costs no lookup request (DESIGN.md §8: a new caller's
+// missed call is 2 requests, the next call 1). Misses are never served from the cache. A Lead
+// the connection creates joins the remembered lookups of its number, or becomes its entry
+// when the last lookup found nothing; a failed or uncertain create drops what it concerns
+// (the number's entries for a Lead, those holding the linked record for a Call or Task), and
+// a lookup that overlapped such a create is not remembered. The trade-off: a record that
+// someone else (a person, another app, another leadcall replica) creates or converts in Zoho
+// during the TTL is not seen by a remembered lookup, so a call may be linked to the one
+// record remembered where a fresh lookup would have asked for review. No duplicate Lead can
+// come of it, since only lookups that found records are remembered. A negative
+// PhoneCacheTTL turns the cache off.
 //
 // FindBySyncKey asks COQL for LC_Sync_Key = key (a criteria search without the COQL scope,
 // compared exactly afterwards). Hits, and the IDs of records the connection creates, are
@@ -113,7 +132,10 @@
 // Some behaviour is undocumented (zoho-api.md marks it unconfirmed); where it matters the
 // adapter is safe under either reading: it sends both parallel_execution and
 // concurrent_execution (false) in composite requests, uses '=' rather than 'in' for COQL on
-// phone fields, excludes converted Leads in the query (dropping the Converted__s criterion
+// phone fields, unions COQL with a search on phone fields whichever of them ignores
+// formatting (and checks search rows itself), nests criteria in pairs, sends search
+// parameters of a composite sub-request as plain JSON values (a '+' unescaped, no body),
+// excludes converted Leads in the query (dropping the Converted__s criterion
 // when COQL does not know the column) and again in the results, accepts a failed
 // sub-request's error at the wrapper level or inside its response, reads a
 // duplicate's ID from details.duplicate_record.id or details.id, treats "unique" as set for

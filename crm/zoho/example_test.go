@@ -20,7 +20,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer srv.Close()
-	if _, err := srv.AddContact(map[string]any{"First_Name": "Asha", "Last_Name": "Rao", "Mobile": "09812345678"}); err != nil {
+	if _, err := srv.AddContact(map[string]any{"First_Name": "Asha", "Last_Name": "Rao", "Mobile": "098123 45678"}); err != nil {
 		log.Fatal(err)
 	}
 
@@ -36,7 +36,8 @@ func Example() {
 	}
 	ctx := context.Background()
 
-	// A known caller: found through the national format stored in Mobile.
+	// A known caller: found through the national format a person typed, with a space, in
+	// Mobile (COQL and a search on phone fields, in one request).
 	variants, err := phone.SearchVariants("+919812345678")
 	if err != nil {
 		log.Fatal(err)
@@ -63,7 +64,7 @@ func Example() {
 	fmt.Println("lead, call and task created:", res.Lead.Err == nil && res.Call.Err == nil && res.Task.Err == nil)
 	fmt.Println("CRM requests:", c.Stats().Requests, "credits:", c.Credits())
 	// Output:
-	// Contacts Asha Rao [09812345678]
+	// Contacts Asha Rao [098123 45678]
 	// lead, call and task created: true
 	// CRM requests: 2 credits: 2
 }

@@ -70,7 +70,8 @@ func (t Token) LogValue() slog.Value { return slog.StringValue(t.String()) }
 //   - ZohoCRM.modules.calls.READ, .CREATE and ZohoCRM.modules.tasks.READ, .CREATE, .UPDATE:
 //     create Calls and Tasks, find them by sync key, complete Tasks;
 //   - ZohoCRM.coql.READ: lookups by phone and by sync key (COQL reads without index lag);
-//   - ZohoSearch.securesearch.READ: the ?phone= search fallback;
+//   - ZohoSearch.securesearch.READ: the search half of phone lookups, which finds numbers
+//     typed with spaces or dashes, and the sync-key fallback;
 //   - ZohoCRM.users.READ: Users, for owner mapping;
 //   - ZohoCRM.settings.fields.READ: Fields and SyncKeyStatus;
 //   - ZohoCRM.settings.fields.CREATE: EnsureSyncKey (optional: without it, create the
@@ -78,7 +79,8 @@ func (t Token) LogValue() slog.Value { return slog.StringValue(t.String()) }
 //   - ZohoCRM.composite_requests.CUSTOM: one request for a lookup or a Lead+Call+Task.
 //
 // A request outside the granted scopes fails with OAUTH_SCOPE_MISMATCH, which the adapter
-// reports as CodeReconnectRequired; lookups and bundles fall back to plain requests first.
+// reports as CodeReconnectRequired; bundles fall back to plain requests first, and a phone
+// lookup goes on with the half Zoho allows (see FindByPhone).
 func Scopes() []string {
 	return []string{
 		"ZohoCRM.modules.leads.READ", "ZohoCRM.modules.leads.CREATE",
