@@ -224,37 +224,39 @@ func insertCallRows(ctx context.Context, tx pgx.Tx, calls []leadcall.Call) (map[
 	return ids, rows.Err()
 }
 
-// lookupCallIDs sets the ID of calls[i] for each i in idx from the stored calls.
+// lookupCallIDs sets the ID of calls[i] for each i in idx from the stored calls. It asks once
+// per device, with the call IDs as one array: an index scan of the calls' unique key.
 func lookupCallIDs(ctx context.Context, tx pgx.Tx, orgID string, calls []leadcall.Call, idx []int) error {
 	if len(idx) == 0 {
 		return nil
 	}
-	devices, dcids := make([]string, len(idx)), make([]string, len(idx))
-	for j, i := range idx {
-		devices[j], dcids[j] = calls[i].DeviceID, calls[i].DeviceCallID
+	byDevice := map[string][]string{}
+	for _, i := range idx {
+		byDevice[calls[i].DeviceID] = append(byDevice[calls[i].DeviceID], calls[i].DeviceCallID)
 	}
-	rows, err := tx.Query(ctx, `
-		SELECT c.id, c.device_id, c.device_call_id FROM calls c
-		JOIN unnest($2::text[], $3::text[]) AS k (device_id, device_call_id)
-		  ON c.device_id = k.device_id AND c.device_call_id = k.device_call_id
-		WHERE c.org_id = $1`, orgID, devices, dcids)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
 	found := make(map[callKey]int64, len(idx))
-	for rows.Next() {
-		var (
-			id int64
-			k  callKey
-		)
-		if err := rows.Scan(&id, &k.device, &k.id); err != nil {
+	for dev, dcids := range byDevice {
+		rows, err := tx.Query(ctx,
+			`SELECT id, device_call_id FROM calls WHERE org_id = $1 AND device_id = $2 AND device_call_id = ANY($3)`,
+			orgID, dev, dcids)
+		if err != nil {
 			return err
 		}
-		found[k] = id
-	}
-	if err := rows.Err(); err != nil {
-		return err
+		for rows.Next() {
+			var (
+				id  int64
+				dci string
+			)
+			if err := rows.Scan(&id, &dci); err != nil {
+				rows.Close()
+				return err
+			}
+			found[callKey{dev, dci}] = id
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
 	for _, i := range idx {
 		id, ok := found[callKey{calls[i].DeviceID, calls[i].DeviceCallID}]
