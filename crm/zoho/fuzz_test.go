@@ -3,11 +3,13 @@ package zoho
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/leadcall/leadcall/crm"
+	"github.com/leadcall/leadcall/phone"
 )
 
 // seedTestdata adds every testdata/*.json file to a fuzz corpus, plus hostile shapes.
@@ -222,4 +224,38 @@ func TestDocumentedSamplesDecode(t *testing.T) {
 			t.Errorf("%s is no error envelope", name)
 		}
 	}
+}
+
+// FuzzPhoneMatcher: whatever a phone field holds, deciding whether it is the caller's number
+// never panics, a match is explained by one of the two documented rules, and formatting
+// between the digits of a variant never hides the number.
+func FuzzPhoneMatcher(f *testing.F) {
+	for _, s := range []string{"+919820011111", "98200 11111", "0091 98200 11111", "+91 (0) 98200 11111", "",
+		"+", "++91", "(((", "9820011111 ext 5", "+9198200111112", "tel:;ext=", "٩٨٢٠٠١١١١١", strings.Repeat("9", 70),
+		"\x00", "\xff\xfe", "1-800-FLOWERS"} {
+		f.Add(s, uint8(3))
+	}
+	vs := []string{"+919820011111", "09820011111", "9820011111", "919820011111"}
+	m := newPhoneMatcher(vs)
+	f.Fuzz(func(t *testing.T, stored string, gap uint8) {
+		if m.is(stored) {
+			n, err := phone.Normalize(stored, m.region)
+			if !slices.Contains(vs, phoneDigits(stored)) && (err != nil || n.E164 != m.e164) {
+				t.Fatalf("%q matched by neither rule", stored)
+			}
+		}
+		// A variant with formatting characters inserted every gap digits still matches.
+		v := vs[int(gap)%len(vs)]
+		step := int(gap)%4 + 1
+		var b strings.Builder
+		for i, r := range v {
+			if i > 0 && i%step == 0 {
+				b.WriteByte(" -.()"[int(gap)%5])
+			}
+			b.WriteRune(r)
+		}
+		if !m.is(b.String()) {
+			t.Fatalf("%q (variant %q with formatting) not matched", b.String(), v)
+		}
+	})
 }
