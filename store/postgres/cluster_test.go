@@ -138,7 +138,8 @@ func withParam(dsn, key, value string) string {
 			return u.String()
 		}
 	}
-	return dsn + " " + key + "=" + value
+	quoted := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(value)
+	return dsn + " " + key + "='" + quoted + "'"
 }
 
 // openStore opens a Store on dsn and closes it when the test ends.
