@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/device"
 	"github.com/leadcall/leadcall/store/postgres"
 )
 
@@ -88,16 +90,26 @@ func BenchmarkInsertCalls(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "calls/s")
 }
 
-// BenchmarkInsertCallsParallel is BenchmarkInsertCalls from 4 goroutines at once (four
-// devices of one org uploading), sharing the org's event lock.
+// BenchmarkInsertCallsParallel is BenchmarkInsertCalls from 4 goroutines at once, each a
+// device of the same org uploading its own batches: they share the org's event lock, and
+// (unlike one device's batches) do not wait for each other's ingest lock.
 func BenchmarkInsertCallsParallel(b *testing.B) {
 	st := benchStore(b)
 	ctx := context.Background()
-	var next atomic.Int64
-	b.SetParallelism(2) // 2 × GOMAXPROCS goroutines
+	const devices = 4
+	for d := range devices {
+		require.NoError(b, st.CreateDevice(ctx, &leadcall.Device{OrgID: "o", ID: fmt.Sprintf("d%d", d), Kind: device.KindCampaign, Active: true}))
+	}
+	var goroutines, next atomic.Int64
+	b.SetParallelism((devices + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
 	b.RunParallel(func(pb *testing.PB) {
+		dev := fmt.Sprintf("d%d", goroutines.Add(1)%devices)
 		for pb.Next() {
-			if _, err := st.InsertCalls(ctx, "o", storeBatch(int(next.Add(1)))); err != nil {
+			batch := storeBatch(int(next.Add(1)))
+			for _, nc := range batch {
+				nc.Call.DeviceID = dev
+			}
+			if _, err := st.InsertCalls(ctx, "o", batch); err != nil {
 				b.Error(err)
 				return
 			}

@@ -30,8 +30,9 @@ type callKey struct{ device, id string }
 // the org.
 //
 // The batch costs a fixed number of statements whatever its size: each table gets one
-// INSERT ... SELECT FROM unnest(<one array per column>). Two batches carrying the same call
-// at once are safe: the second waits for the first to commit and then finds the call stored.
+// INSERT ... SELECT FROM unnest(<one array per column>). Batches of one device are
+// serialised (see requireDevices): two carrying the same call at once are safe, the second
+// waits for the first to commit and then finds the call stored.
 func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.NewCall) (*leadcall.InsertCallsResult, error) {
 	const op = "postgres: insert calls"
 	if orgID == "" {
@@ -141,7 +142,11 @@ func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.
 	return res, nil
 }
 
-// requireDevices returns CodeNotFound unless every call's device is in the org.
+// requireDevices returns CodeNotFound unless every call's device is in the org, and takes each
+// device's ingest lock (an advisory lock, in device order): batches of one device commit one
+// after the other. A device re-sending a batch to two replicas at once then cannot deadlock
+// the two inserts on each other's rows (the loser would wait a second for the deadlock
+// detector), and the second finds the calls stored.
 func requireDevices(ctx context.Context, tx pgx.Tx, op, orgID string, calls []leadcall.Call) error {
 	ids := make([]string, 0, 1)
 	for i := range calls {
@@ -153,15 +158,18 @@ func requireDevices(ctx context.Context, tx pgx.Tx, op, orgID string, calls []le
 	if err != nil {
 		return err
 	}
-	if len(found) == len(ids) {
-		return nil
-	}
-	for _, d := range ids {
-		if !slices.Contains(found, d) {
-			return notFound(op, "device %q not found", d)
+	if len(found) != len(ids) {
+		for _, d := range ids {
+			if !slices.Contains(found, d) {
+				return notFound(op, "device %q not found", d)
+			}
 		}
 	}
-	return nil
+	// unnest yields the sorted array in order, so every batch takes the locks in one order.
+	_, err = tx.Exec(ctx, `SELECT count(*) FROM (
+		SELECT pg_advisory_xact_lock(hashtextextended('leadcall ingest ' || current_schema() || ' ' || $1 || ' ' || d, 0))
+		FROM unnest($2::text[]) AS d) locked`, orgID, ids)
+	return err
 }
 
 // insertCallRows inserts the calls that are not stored yet, in batch order, and returns the

@@ -452,3 +452,57 @@ func TestListen(t *testing.T) {
 		t.Fatal("Listen did not return after its context was cancelled")
 	}
 }
+
+// TestReplicasIngestSameBatch: a device re-sends a batch to two replicas at once, once in
+// reverse order (which can deadlock the two inserts; the loser is retried). Each call is
+// stored once, with one job and one call.ingested event, and both replies agree on the IDs.
+func TestReplicasIngestSameBatch(t *testing.T) {
+	stores := replicas(t, 2)
+	ctx := t.Context()
+	seed(t, stores[0], "o")
+	const rounds, size = 10, 50
+	for r := range rounds {
+		mk := func(reverse bool) []leadcall.NewCall {
+			out := make([]leadcall.NewCall, size)
+			for i := range out {
+				k := i
+				if reverse {
+					k = size - 1 - i
+				}
+				out[i] = leadcall.NewCall{Call: call("d", fmt.Sprintf("r%d-c%d", r, k), fmt.Sprintf("+9198%08d", k), t0), Enqueue: true}
+			}
+			return out
+		}
+		batches := [][]leadcall.NewCall{mk(false), mk(r%2 == 1)}
+		results := make([]*leadcall.InsertCallsResult, 2)
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		for i, st := range stores {
+			wg.Go(func() { results[i], errs[i] = st.InsertCalls(ctx, "o", batches[i]) })
+		}
+		wg.Wait()
+		require.NoError(t, errs[0])
+		require.NoError(t, errs[1])
+		ids := map[string]int64{}
+		inserted := 0
+		for i := range batches {
+			for j, nc := range batches[i] {
+				if results[i].Inserted[j] {
+					inserted++
+				}
+				if prev, ok := ids[nc.Call.DeviceCallID]; ok {
+					require.Equal(t, prev, nc.Call.ID, "both replies name the same stored call")
+				}
+				ids[nc.Call.DeviceCallID] = nc.Call.ID
+			}
+		}
+		require.Equal(t, size, inserted, "round %d: each call inserted exactly once", r)
+		require.Equal(t, size, len(results[0].Events)+len(results[1].Events), "one call.ingested per stored call")
+	}
+	counts, err := stores[0].JobCounts(ctx)
+	require.NoError(t, err)
+	require.Equal(t, rounds*size, counts[leadcall.JobReady], "one job per call")
+	evs, err := stores[1].Events(ctx, "o", 0, 1000)
+	require.NoError(t, err)
+	require.Len(t, evs, rounds*size)
+}
