@@ -85,8 +85,9 @@
 // # Errors
 //
 // Errors are *leadcall.Error values, mapped from SQLSTATEs: unique_violation is CodeConflict,
-// foreign_key_violation CodeNotFound, data exceptions (bad encoding, out of range) and index
-// size limits CodeInvalid, connection failures, cancellations, deadlocks, serialization
+// foreign_key_violation CodeNotFound, data exceptions (bad encoding, out of range), index
+// size limits and a DSN naming a missing database CodeInvalid, a refused login or privilege
+// CodeUnauthorized, connection failures, cancellations, deadlocks, serialization
 // failures and a closed store CodeUnavailable. A cancelled context keeps its error in the
 // chain (errors.Is(err, context.Canceled)). Fenced job methods return an error wrapping
 // leadcall.ErrLeaseLost, also for a job that does not exist or is no longer running. Messages

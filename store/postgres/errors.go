@@ -95,6 +95,10 @@ func classifySQLState(code string) leadcall.Code {
 		return leadcall.CodeNotFound
 	case "54000", "54001": // program_limit_exceeded (an index row too large), statement_too_complex
 		return leadcall.CodeInvalid
+	case "3D000", "3F000": // the DSN names a database or schema that does not exist
+		return leadcall.CodeInvalid
+	case "42501": // insufficient_privilege
+		return leadcall.CodeUnauthorized
 	case "40001", "40P01", "55P03", "55006", "57014", "25006":
 		// serialization failure, deadlock, lock not available, object in use, query canceled,
 		// read-only transaction (connected to a standby during a failover)
@@ -104,6 +108,8 @@ func classifySQLState(code string) leadcall.Code {
 		return leadcall.CodeInternal
 	}
 	switch code[:2] {
+	case "28": // invalid authorization: wrong password, no pg_hba.conf entry
+		return leadcall.CodeUnauthorized
 	case "22", "23": // data exception (bad encoding, NUL byte, out of range), other integrity violations
 		return leadcall.CodeInvalid
 	case "08", "53", "57", "58", "40": // connection, resources, operator intervention, system, rollback

@@ -61,6 +61,24 @@ func TestOpenUnreachable(t *testing.T) {
 	require.Equal(t, leadcall.CodeUnavailable, leadcall.CodeOf(err), "%v", err)
 }
 
+// TestOpenBadCredentials: a wrong password is CodeUnauthorized and the error does not show it;
+// a database that does not exist is CodeInvalid.
+func TestOpenBadCredentials(t *testing.T) {
+	needPostgres(t)
+	if os.Getenv(envURL) != "" {
+		t.Skip("needs the test cluster, whose password the test knows")
+	}
+	cc, err := pgx.ParseConfig(testPG.adminDSN)
+	require.NoError(t, err)
+	wrong := fmt.Sprintf("postgres://%s:not-the-password-%s@%s:%d/postgres?sslmode=disable", cc.User, randomHex(4), cc.Host, cc.Port)
+	_, err = postgres.Open(t.Context(), wrong, nil)
+	require.Equal(t, leadcall.CodeUnauthorized, leadcall.CodeOf(err), "%v", err)
+	require.NotContains(t, err.Error(), "not-the-password")
+
+	_, err = postgres.Open(t.Context(), withParam(testPG.adminDSN, "dbname", "lc_missing_"+randomHex(4)), nil)
+	require.Equal(t, leadcall.CodeInvalid, leadcall.CodeOf(err), "%v", err)
+}
+
 func mustFreePort(t *testing.T) int {
 	t.Helper()
 	p, err := freePort()
