@@ -1,6 +1,7 @@
 package leadcall_test
 
 import (
+	"errors"
 	"sort"
 	"testing"
 	"time"
@@ -10,7 +11,7 @@ import (
 
 	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/crm"
-	"github.com/leadcall/leadcall/crm/memcrm"
+	"github.com/leadcall/leadcall/crm/zoho/zohotest"
 	"github.com/leadcall/leadcall/device"
 )
 
@@ -25,16 +26,48 @@ func at(hhmm string) time.Time {
 	return t
 }
 
+// dayCRM is a CRM the realistic day runs against, with the seeding and inspection the test
+// needs: memcrm directly, or the Zoho adapter talking to the fake Zoho server.
+type dayCRM interface {
+	CRM() leadcall.CRM
+	AddUser(first, last, email string) string // returns the user ID
+	DefaultOwner() string                     // the owner the CRM gives records sent without one
+	SetPicklist(module crm.Module, field string, values []crm.PicklistValue)
+	AddLead(first, last, phoneField, phone string)
+	AddContact(first, last, phoneField, phone string)
+	Leads() []dayLead
+	Contacts() []dayRecord
+	Calls() []dayActivity
+	Tasks() []dayActivity
+}
+
+type dayRecord struct{ ID, Name string }
+
+type dayLead struct {
+	ID, Name, Phone, Source, Owner string
+	Company                        string
+}
+
+type dayActivity struct {
+	Subject, Type, Start, Due, Status, Priority string
+	DurationS                                   int
+	Who, Owner, Result                          string
+}
+
 // dayFixture sets up the org of the realistic day: three campaign phones, two rep phones,
 // two reps mapped to CRM users, and a CRM that already knows some callers.
 type dayFixture struct {
 	*harness
-	org string
+	org        string
+	crm        dayCRM
+	asha, ravi string // CRM user IDs
 }
 
-func newDay(t *testing.T, config func(*leadcall.Config)) *dayFixture {
+func newDay(t *testing.T, backend func(h *harness) dayCRM, config func(*leadcall.Config)) *dayFixture {
 	h := newHarness(t, harnessOpts{start: at("07:00"), config: config})
 	d := &dayFixture{harness: h, org: "acme"}
+	d.crm = backend(h)
+	h.setCRM(d.crm.CRM())
 	ctx := h.ctx
 	s := leadcall.DefaultSettings()
 	s.TimeZone = "Asia/Kolkata"
@@ -42,38 +75,31 @@ func newDay(t *testing.T, config func(*leadcall.Config)) *dayFixture {
 	s.TaskDueOffsetMinutes = 24 * 60
 	require.NoError(t, h.eng.CreateOrg(ctx, &leadcall.Org{ID: d.org, Name: "Acme Realty", Settings: s}))
 
-	c := h.crm
-	_, err := c.AddUser(crm.User{ID: "u-asha", Name: "Asha Rao", Email: "asha@example.com", Active: true})
-	require.NoError(t, err)
-	_, err = c.AddUser(crm.User{ID: "u-ravi", Name: "Ravi Kumar", Email: "ravi@example.com", Active: true})
-	require.NoError(t, err)
-	require.NoError(t, c.SetPicklist(crm.ModuleLeads, "Lead_Source", []crm.PicklistValue{
+	c := d.crm
+	d.asha = c.AddUser("Asha", "Rao", "asha@example.com")
+	d.ravi = c.AddUser("Ravi", "Kumar", "ravi@example.com")
+	c.SetPicklist(crm.ModuleLeads, "Lead_Source", []crm.PicklistValue{
 		{DisplayValue: "Google Ads", ActualValue: "google_ads"},
 		{DisplayValue: "Facebook", ActualValue: "Facebook"},
 		{DisplayValue: "Instagram", ActualValue: "Instagram"},
 		{DisplayValue: "Hoarding", ActualValue: "Hoarding"},
-	}))
-	require.NoError(t, c.AddField(crm.ModuleLeads, crm.Field{APIName: "Campaign_Name", Label: "Campaign", DataType: "text", MaxLength: 100}))
-	require.NoError(t, c.SetPicklist(crm.ModuleCalls, "Call_Result", []crm.PicklistValue{
+	})
+	c.SetPicklist(crm.ModuleCalls, "Call_Result", []crm.PicklistValue{
 		{DisplayValue: "Answered", ActualValue: "Answered"}, {DisplayValue: "Missed", ActualValue: "Missed"},
-	}))
+	})
 	// Callers the CRM already knows.
-	_, err = c.AddContact(memcrm.Person{FirstName: "Meera", LastName: "Shah", Phones: map[string]string{"Mobile": "98200 11111"}})
-	require.NoError(t, err)
-	_, err = c.AddLead(memcrm.Person{FirstName: "Old", LastName: "Lead", Phones: map[string]string{"Phone": "+919811122222"}})
-	require.NoError(t, err)
-	_, err = c.AddLead(memcrm.Person{LastName: "Twice A", Phones: map[string]string{"Phone": "9833333333"}})
-	require.NoError(t, err)
-	_, err = c.AddContact(memcrm.Person{LastName: "Twice B", Phones: map[string]string{"Phone": "+91 98333 33333"}})
-	require.NoError(t, err)
+	c.AddContact("Meera", "Shah", "Mobile", "98200 11111")
+	c.AddLead("Old", "Lead", "Phone", "+919811122222")
+	c.AddLead("", "Twice A", "Phone", "9833333333")
+	c.AddContact("", "Twice B", "Phone", "+91 98333 33333")
 
 	for _, r := range []leadcall.Rep{{ID: "asha", Name: "Asha Rao"}, {ID: "ravi", Name: "Ravi Kumar"}} {
 		r.OrgID = d.org
 		require.NoError(t, h.eng.CreateRep(ctx, &r))
 	}
-	_, err = h.eng.MapRep(ctx, d.org, "asha", "u-asha")
+	_, err := h.eng.MapRep(ctx, d.org, "asha", d.asha)
 	require.NoError(t, err)
-	_, err = h.eng.MapRep(ctx, d.org, "ravi", "u-ravi")
+	_, err = h.eng.MapRep(ctx, d.org, "ravi", d.ravi)
 	require.NoError(t, err)
 
 	devices := []leadcall.Device{
@@ -94,8 +120,15 @@ func newDay(t *testing.T, config func(*leadcall.Config)) *dayFixture {
 
 func (d *dayFixture) assign(dev, source string, md map[string]string) {
 	d.t.Helper()
-	_, _, err := d.eng.SetAssignment(d.ctx, leadcall.SetAssignmentParams{OrgID: d.org, DeviceID: dev, LeadSource: source, Metadata: md})
-	require.NoError(d.t, err)
+	// A manager whose save fails for a passing CRM error (it checks the picklist) saves again.
+	for try := 0; ; try++ {
+		_, _, err := d.eng.SetAssignment(d.ctx, leadcall.SetAssignmentParams{OrgID: d.org, DeviceID: dev, LeadSource: source, Metadata: md})
+		if try < 10 && (errors.Is(err, leadcall.ErrUnavailable) || errors.Is(err, leadcall.ErrRateLimited) || leadcall.CodeOf(err) == leadcall.CodeUnknown && err != nil) {
+			continue
+		}
+		require.NoError(d.t, err)
+		return
+	}
 }
 
 func call(id, number, typ, hhmm string, dur int) leadcall.IncomingCall {
@@ -106,10 +139,60 @@ func call(id, number, typ, hhmm string, dur int) leadcall.IncomingCall {
 // holds, what went to review, and how each call was disposed.
 func TestRealisticDay(t *testing.T) {
 	t.Parallel()
-	d := newDay(t, nil)
+	d := newDay(t, memcrmDay, nil)
+	d.run()
+	d.check()
+}
+
+// TestRealisticDayZoho runs the same day through the Zoho adapter against the fake Zoho
+// server: Zoho ends up holding exactly the same Leads, Calls and Tasks.
+func TestRealisticDayZoho(t *testing.T) {
+	t.Parallel()
+	d := newDay(t, newZohoDay(zohotest.Config{}), nil)
+	d.run()
+	d.check()
+}
+
+// TestRealisticDayZohoFaults runs the day against a Zoho that fails: 10 % server errors, 5 %
+// writes committed whose response is lost, 5 % rate limits, a search index 5 s behind, and one
+// expiry of every access token. Zoho still ends up with exactly the same records: no
+// duplicate, every call synced or in review.
+func TestRealisticDayZohoFaults(t *testing.T) {
+	t.Parallel()
+	d := newDay(t, newZohoDay(zohotest.Config{IndexLag: 5 * time.Second, Seed: 42}), func(c *leadcall.Config) {
+		c.MaxAttempts = 1000
+	})
+	srv := d.crm.(*zohoDay).srv
+	for _, rule := range []zohotest.FaultRule{
+		{Kind: zohotest.FaultExpireTokens, After: 20, Times: 1},
+		// One of each for certain, then the random schedule.
+		{Kind: zohotest.FaultServerError, After: 5, Times: 1},
+		{Kind: zohotest.FaultCommitThenDrop, After: 10, Times: 1},
+		{Kind: zohotest.FaultTooManyRequests, After: 15, Times: 1},
+		{Kind: zohotest.FaultServerError, Probability: 0.10},
+		{Kind: zohotest.FaultCommitThenDrop, Probability: 0.05},
+		{Kind: zohotest.FaultTooManyRequests, Probability: 0.05},
+	} {
+		_, err := srv.AddFault(rule)
+		require.NoError(t, err)
+	}
+	d.run()
+	d.check()
+	fired := map[zohotest.FaultKind]int{}
+	for _, ev := range srv.FaultEvents() {
+		fired[ev.Kind]++
+	}
+	t.Logf("faults fired: %v", fired)
+	for _, k := range []zohotest.FaultKind{zohotest.FaultExpireTokens, zohotest.FaultServerError, zohotest.FaultCommitThenDrop, zohotest.FaultTooManyRequests} {
+		require.Positive(t, fired[k], "fault %v never fired", k)
+	}
+}
+
+// run plays the day's calls and waits for the sync.
+func (d *dayFixture) run() {
 
 	d.clock.Set(at("08:00"))
-	d.assign("google", "google_ads", map[string]string{"City": "Pune", "Campaign": "Diwali"}) // actual value → display stored
+	d.assign("google", "google_ads", map[string]string{"Company": "Pune Expo", "Campaign": "Diwali"}) // actual value → display stored; no Campaign field
 	d.assign("fb", "Facebook", nil)
 	d.assign("hoarding", "Hoarding", map[string]string{"Budget": "5L"}) // no such field: stored, never sent
 
@@ -135,7 +218,7 @@ func TestRealisticDay(t *testing.T) {
 	d.clock.Set(at("12:00"))
 	d.assign("fb", "Instagram", nil)
 	d.clock.Set(at("13:00"))
-	d.assign("google", "Google Ads", map[string]string{"Campaign": "Diwali-2"})
+	d.assign("google", "Google Ads", map[string]string{"Company": "Diwali-2"})
 
 	// Evening uploads, including one the Facebook phone recorded before noon and sent late.
 	d.clock.Set(at("20:00"))
@@ -152,81 +235,68 @@ func TestRealisticDay(t *testing.T) {
 	)
 	d.waitIdle()
 
+}
+
+// check compares everything the day left behind with what a person computed by hand.
+func (d *dayFixture) check() {
+	t := d.t
 	// The CRM, exactly.
-	type leadRow struct {
-		Name, Phone, Source, Owner string
-		Fields                     map[string]string
-	}
-	var leads []leadRow
-	for _, l := range d.crm.Leads() {
-		row := leadRow{Name: l.LastName, Source: l.LeadSource, Owner: l.OwnerID, Fields: l.Fields}
-		if len(l.Phones) > 0 {
-			row.Phone = l.Phones[0].Value
-		}
-		if len(row.Fields) == 0 {
-			row.Fields = nil
-		}
-		leads = append(leads, row)
+	leads := d.crm.Leads()
+	leadIDs := map[string]string{} // phone → Lead ID
+	for i := range leads {
+		leadIDs[leads[i].Phone] = leads[i].ID
+		leads[i].ID = ""
 	}
 	sort.Slice(leads, func(i, j int) bool { return leads[i].Phone < leads[j].Phone })
-	require.Empty(t, cmp.Diff([]leadRow{
+	def := d.crm.DefaultOwner()
+	require.Empty(t, cmp.Diff([]dayLead{
 		// No rep on the hoarding line: Owner is not sent, and the CRM picks its default user.
-		{Name: "Inbound Lead", Phone: "+442079460958", Source: "Hoarding", Owner: "u-asha"},
-		{Name: "Inbound Lead", Phone: "+919700000003", Source: "Instagram", Owner: "u-ravi"},
-		{Name: "Inbound Lead", Phone: "+919700000004", Source: "Facebook", Owner: "u-ravi"},
-		{Name: "Lead", Phone: "+919811122222"},
-		{Name: "Inbound Lead", Phone: "+919876512345", Source: "Google Ads", Owner: "u-asha",
-			Fields: map[string]string{"City": "Pune", "Campaign_Name": "Diwali"}},
-		{Name: "Twice A", Phone: "9833333333"},
+		{Name: "Inbound Lead", Phone: "+442079460958", Source: "Hoarding", Owner: def},
+		{Name: "Inbound Lead", Phone: "+919700000003", Source: "Instagram", Owner: d.ravi},
+		{Name: "Inbound Lead", Phone: "+919700000004", Source: "Facebook", Owner: d.ravi},
+		{Name: "Old Lead", Phone: "+919811122222", Owner: def},
+		{Name: "Inbound Lead", Phone: "+919876512345", Source: "Google Ads", Owner: d.asha, Company: "Pune Expo"},
+		{Name: "Twice A", Phone: "9833333333", Owner: def},
 	}, leads), "Leads")
 
-	leadIDs := map[string]string{} // phone → Lead ID
-	for _, l := range d.crm.Leads() {
-		leadIDs[l.Phones[0].Value] = l.ID
-	}
 	contactID := ""
 	for _, ct := range d.crm.Contacts() {
-		if ct.LastName == "Shah" {
+		if ct.Name == "Meera Shah" {
 			contactID = ct.ID
 		}
 	}
-	type actRow struct {
-		Subject, Type, Start, Duration, Who, Owner, Result string
-	}
-	who := func(r crm.Ref) string { return string(r.Module) + ":" + r.ID }
-	var calls []actRow
-	for _, c := range d.crm.Calls() {
-		calls = append(calls, actRow{Subject: c.Subject, Type: string(c.Type), Start: c.Start.Format(time.RFC3339),
-			Duration: c.Duration.String(), Who: who(c.Who), Owner: c.OwnerID, Result: c.Result})
-	}
+	require.NotEmpty(t, contactID)
+	calls := d.crm.Calls()
 	sort.Slice(calls, func(i, j int) bool { return calls[i].Start < calls[j].Start })
 	A, B, C, D := "Leads:"+leadIDs["+919876512345"], "Leads:"+leadIDs["+919700000003"], "Leads:"+leadIDs["+919700000004"], "Leads:"+leadIDs["+442079460958"]
 	meera := "Contacts:" + contactID
-	require.Empty(t, cmp.Diff([]actRow{
-		{"Inbound call", "Inbound", "2026-11-20T09:00:00+05:30", "2m5s", A, "u-asha", "Answered"},
-		{"Missed inbound call", "Missed", "2026-11-20T09:30:00+05:30", "0s", A, "u-asha", "Missed"},
-		{"Missed inbound call", "Missed", "2026-11-20T10:00:00+05:30", "0s", meera, "u-ravi", "Missed"},
-		{"Missed inbound call", "Missed", "2026-11-20T11:50:00+05:30", "0s", C, "u-ravi", "Missed"},
-		{"Missed inbound call", "Missed", "2026-11-20T12:30:00+05:30", "0s", B, "u-ravi", "Missed"},
-		{"Missed inbound call", "Missed", "2026-11-20T12:40:00+05:30", "0s", B, "u-ravi", "Missed"},
-		{"Inbound call", "Inbound", "2026-11-20T15:00:00+05:30", "30s", D, "u-asha", "Answered"},
-		{"Missed inbound call", "Missed", "2026-11-20T16:00:00+05:30", "0s", A, "u-asha", "Missed"},
+	act := func(subject, typ, start string, dur int, who, owner, result string) dayActivity {
+		return dayActivity{Subject: subject, Type: typ, Start: start, DurationS: dur, Who: who, Owner: owner, Result: result}
+	}
+	require.Empty(t, cmp.Diff([]dayActivity{
+		act("Inbound call", "Inbound", "2026-11-20T09:00:00+05:30", 125, A, d.asha, "Answered"),
+		act("Missed inbound call", "Missed", "2026-11-20T09:30:00+05:30", 0, A, d.asha, "Missed"),
+		act("Missed inbound call", "Missed", "2026-11-20T10:00:00+05:30", 0, meera, d.ravi, "Missed"),
+		act("Missed inbound call", "Missed", "2026-11-20T11:50:00+05:30", 0, C, d.ravi, "Missed"),
+		act("Missed inbound call", "Missed", "2026-11-20T12:30:00+05:30", 0, B, d.ravi, "Missed"),
+		act("Missed inbound call", "Missed", "2026-11-20T12:40:00+05:30", 0, B, d.ravi, "Missed"),
+		act("Inbound call", "Inbound", "2026-11-20T15:00:00+05:30", 30, D, def, "Answered"),
+		act("Missed inbound call", "Missed", "2026-11-20T16:00:00+05:30", 0, A, d.asha, "Missed"),
 	}, calls), "Calls")
 
-	type taskRow struct{ Subject, Due, Status, Priority, Who, Owner string }
-	var tasks []taskRow
-	for _, tk := range d.crm.Tasks() {
-		tasks = append(tasks, taskRow{tk.Subject, tk.Due.Format("2006-01-02"), tk.Status, tk.Priority, who(tk.Who), tk.OwnerID})
-	}
+	tasks := d.crm.Tasks()
 	sort.Slice(tasks, func(i, j int) bool { return tasks[i].Subject+tasks[i].Who < tasks[j].Subject+tasks[j].Who })
-	require.Empty(t, cmp.Diff([]taskRow{
-		{"Call back +919700000003", "2026-11-21", "Not Started", "High", B, "u-ravi"},
-		{"Call back +919700000004", "2026-11-21", "Not Started", "High", C, "u-ravi"},
-		{"Call back +919820011111", "2026-11-21", "Not Started", "High", meera, "u-ravi"},
-		{"Call back +919876512345", "2026-11-21", "Not Started", "High", A, "u-asha"},
-		{"Call back +919876512345", "2026-11-21", "Not Started", "High", A, "u-asha"},
+	task := func(subject, who, owner string) dayActivity {
+		return dayActivity{Subject: subject, Due: "2026-11-21", Status: "Not Started", Priority: "High", Who: who, Owner: owner}
+	}
+	require.Empty(t, cmp.Diff([]dayActivity{
+		task("Call back +919700000003", B, d.ravi),
+		task("Call back +919700000004", C, d.ravi),
+		task("Call back +919820011111", meera, d.ravi),
+		task("Call back +919876512345", A, d.asha),
+		task("Call back +919876512345", A, d.asha),
 	}, tasks), "Tasks")
-	require.Equal(t, 2, d.crm.Counts().Contacts, "no Contact is ever created")
+	require.Len(t, d.crm.Contacts(), 2, "no Contact is ever created")
 
 	// Every call, disposed and synced as expected.
 	type callRow struct {

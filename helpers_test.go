@@ -62,8 +62,21 @@ func (r *recorder) types() map[leadcall.EventType]int {
 	return out
 }
 
+// crmSwitch is a CRMProvider whose CRM a test may replace before calls flow.
+type crmSwitch struct {
+	mu sync.Mutex
+	c  leadcall.CRM
+}
+
+func (s *crmSwitch) CRM(context.Context, string) (leadcall.CRM, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.c, nil
+}
+
 type harness struct {
 	t      *testing.T
+	crms   *crmSwitch
 	ctx    context.Context
 	clock  *clock
 	store  *sqlite.Store
@@ -88,9 +101,10 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	t.Cleanup(func() { _ = st.Close() })
 	h.store = st
 	h.crm = memcrm.New(&memcrm.Config{Now: h.clock.Now})
+	h.crms = &crmSwitch{c: h.crm}
 	cfg := leadcall.Config{
 		Store:          st,
-		CRMs:           leadcall.SingleCRM{C: h.crm},
+		CRMs:           h.crms,
 		Notifier:       h.events,
 		NowFunc:        h.clock.Now,
 		PollInterval:   20 * time.Millisecond,
@@ -109,6 +123,13 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	t.Cleanup(func() { _ = eng.Close() })
 	h.eng = eng
 	return h
+}
+
+// setCRM replaces the CRM the Engine talks to.
+func (h *harness) setCRM(c leadcall.CRM) {
+	h.crms.mu.Lock()
+	defer h.crms.mu.Unlock()
+	h.crms.c = c
 }
 
 // waitIdle waits until no job is ready or running.

@@ -292,7 +292,7 @@ func (c *CRM) interpret(op string, status int, header http.Header, body []byte) 
 }
 
 // pauseFor returns how long a rate-limited caller should wait: Retry-After, or
-// DefaultRetryAfter when Zoho sends none (it documents none). When Zoho did say when, the
+// Config.RetryAfter when Zoho sends none (it documents none). When Zoho did say when, the
 // connection also refuses requests locally until then, so a rate-limited org is not hammered
 // (go-github's checkRateLimitBeforeDo); a guessed wait is only reported, because the Engine
 // pauses the org on CodeRateLimited anyway and a guess must not block a caller that knows
@@ -301,7 +301,7 @@ func (c *CRM) pauseFor(header http.Header) time.Duration {
 	now := c.cfg.Now()
 	d := parseRetryAfter(header.Get("Retry-After"), now)
 	if d <= 0 {
-		return DefaultRetryAfter
+		return c.cfg.RetryAfter
 	}
 	c.mu.Lock()
 	if until := now.Add(d); until.After(c.pausedUntil) {

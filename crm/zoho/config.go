@@ -154,6 +154,10 @@ type Config struct {
 	// and Call_Result picklists, phone fields, number fields); Fields itself always asks Zoho.
 	// Default DefaultFieldsCacheTTL; negative: fetch for every check.
 	FieldsCacheTTL time.Duration
+	// RetryAfter is the wait a rate-limited error reports when Zoho sends no Retry-After
+	// header (Zoho documents none); the Engine pauses the org's sync for that long.
+	// Default DefaultRetryAfter.
+	RetryAfter time.Duration
 	// InitialToken is an access token saved earlier (see TokenSavedFunc), used until it
 	// expires so that a restart mints no new token. Default none.
 	InitialToken *Token
@@ -254,6 +258,7 @@ func (c Config) withDefaults() (Config, error) {
 	c.SyncKeyCacheTTL = cmp.Or(c.SyncKeyCacheTTL, DefaultSyncKeyCacheTTL)
 	c.PhoneCacheTTL = cmp.Or(c.PhoneCacheTTL, DefaultPhoneCacheTTL)
 	c.FieldsCacheTTL = cmp.Or(c.FieldsCacheTTL, DefaultFieldsCacheTTL)
+	c.RetryAfter = cmp.Or(c.RetryAfter, DefaultRetryAfter)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
