@@ -1,0 +1,331 @@
+package httpapi
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/time/rate"
+
+	"github.com/leadcall/leadcall"
+)
+
+// Defaults for zero Config fields.
+const (
+	DefaultOrgID         = "default"
+	DefaultMaxBodyBytes  = 1 << 20
+	DefaultPairingTTL    = time.Hour
+	DefaultDeviceRate    = 5 // requests per second per device
+	DefaultDeviceBurst   = 20
+	DefaultEnrollRate    = 2 // enrollment attempts per second, server-wide
+	DefaultEnrollBurst   = 10
+	DefaultReadyCacheTTL = 10 * time.Second
+	// MinAdminTokenLen keeps a guessable bootstrap token out of production.
+	MinAdminTokenLen = 16
+)
+
+// Config configures a Server. Engine, Store, CRMs and AdminToken are required; every other zero
+// field takes the default named in its comment.
+type Config struct {
+	// Engine ingests calls and applies every configuration change. Required.
+	Engine *leadcall.Engine
+	// Store is the Engine's store, read directly for lists and device credentials. Required.
+	Store leadcall.Store
+	// CRMs is the Engine's CRM provider, for the CRM's users, lead sources and readiness.
+	// Required.
+	CRMs leadcall.CRMProvider
+	// AdminToken is the bootstrap manager credential; at least MinAdminTokenLen bytes.
+	// Required.
+	AdminToken string
+	// OrgID is the org the admin token acts on. Default DefaultOrgID.
+	OrgID string
+	// Logger receives one line per request (no tokens, no bodies). Default: discard.
+	Logger *slog.Logger
+	// Registry receives the server's metrics and is what GET /metrics serves. Default: a new
+	// registry of the server's own (never the global one).
+	Registry *prometheus.Registry
+	// Now is the clock for pairing expiry and enrollment. Default time.Now.
+	Now func() time.Time
+	// MaxBodyBytes caps request bodies. Default DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// PairingTTL is how long a pairing code works. Default DefaultPairingTTL.
+	PairingTTL time.Duration
+	// DeviceRate and DeviceBurst size each device's token bucket. Defaults DefaultDeviceRate and
+	// DefaultDeviceBurst.
+	DeviceRate  rate.Limit
+	DeviceBurst int
+	// EnrollRate and EnrollBurst size the server-wide bucket for enrollment attempts, which
+	// are unauthenticated. Defaults DefaultEnrollRate and DefaultEnrollBurst.
+	EnrollRate  rate.Limit
+	EnrollBurst int
+	// ReadyCacheTTL is how long a CRM readiness check is reused, so that probes do not spend
+	// CRM API credits. Default DefaultReadyCacheTTL.
+	ReadyCacheTTL time.Duration
+}
+
+func (c Config) withDefaults() Config {
+	c.OrgID = cmp.Or(c.OrgID, DefaultOrgID)
+	c.MaxBodyBytes = cmp.Or(c.MaxBodyBytes, DefaultMaxBodyBytes)
+	c.PairingTTL = cmp.Or(c.PairingTTL, DefaultPairingTTL)
+	c.DeviceRate = cmp.Or(c.DeviceRate, DefaultDeviceRate)
+	c.DeviceBurst = cmp.Or(c.DeviceBurst, DefaultDeviceBurst)
+	c.EnrollRate = cmp.Or(c.EnrollRate, DefaultEnrollRate)
+	c.EnrollBurst = cmp.Or(c.EnrollBurst, DefaultEnrollBurst)
+	c.ReadyCacheTTL = cmp.Or(c.ReadyCacheTTL, DefaultReadyCacheTTL)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Registry == nil {
+		c.Registry = prometheus.NewRegistry()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+func (c Config) validate() error {
+	var errs []error
+	bad := func(field, msg string) {
+		errs = append(errs, &leadcall.Error{Code: leadcall.CodeInvalid, Op: "httpapi: config", Field: field, Message: msg})
+	}
+	if c.Engine == nil {
+		bad("Engine", "required")
+	}
+	if c.Store == nil {
+		bad("Store", "required")
+	}
+	if c.CRMs == nil {
+		bad("CRMs", "required")
+	}
+	if len(c.AdminToken) < MinAdminTokenLen {
+		bad("AdminToken", "at least "+strconv.Itoa(MinAdminTokenLen)+" bytes required")
+	}
+	if c.MaxBodyBytes < 0 || c.PairingTTL < 0 || c.ReadyCacheTTL < 0 || c.DeviceRate < 0 || c.EnrollRate < 0 ||
+		c.DeviceBurst < 0 || c.EnrollBurst < 0 {
+		bad("Config", "limits and durations must not be negative")
+	}
+	return errors.Join(errs...)
+}
+
+// Server is the HTTP API. It is an http.Handler, safe for concurrent use.
+type Server struct {
+	cfg       Config
+	eng       *leadcall.Engine
+	store     leadcall.Store
+	crms      leadcall.CRMProvider
+	log       *slog.Logger
+	mux       *http.ServeMux
+	adminHash [sha256.Size]byte
+	metrics   *metrics
+
+	limitersMu sync.Mutex
+	limiters   map[string]*rate.Limiter // org/device -> bucket
+	enroll     *rate.Limiter
+	// enrollMu makes the check-and-clear of a pairing code atomic within this process.
+	enrollMu sync.Mutex
+
+	readyMu sync.Mutex
+	ready   readyCache
+}
+
+// New returns a Server for cfg, or an error naming the first invalid Config field.
+func New(cfg Config) (*Server, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	m, err := newMetrics(cfg.Registry)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		cfg: cfg, eng: cfg.Engine, store: cfg.Store, crms: cfg.CRMs, log: cfg.Logger,
+		mux: http.NewServeMux(), adminHash: sha256.Sum256([]byte(cfg.AdminToken)), metrics: m,
+		limiters: make(map[string]*rate.Limiter),
+		enroll:   rate.NewLimiter(cfg.EnrollRate, cfg.EnrollBurst),
+	}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+
+	s.mux.HandleFunc("POST /v1/device/enroll", s.enrollDevice)
+	s.mux.HandleFunc("POST /v1/device/heartbeat", s.device(s.heartbeat))
+	s.mux.HandleFunc("POST /v1/device/calls", s.device(s.postCalls))
+
+	s.mux.HandleFunc("GET /v1/settings", s.admin(s.getSettings))
+	s.mux.HandleFunc("PUT /v1/settings", s.admin(s.putSettings))
+	s.mux.HandleFunc("POST /v1/reps", s.admin(s.createRep))
+	s.mux.HandleFunc("GET /v1/reps", s.admin(s.listReps))
+	s.mux.HandleFunc("PUT /v1/reps/{id}/crm-user", s.admin(s.mapRep))
+	s.mux.HandleFunc("GET /v1/crm/users", s.admin(s.crmUsers))
+	s.mux.HandleFunc("GET /v1/crm/lead-sources", s.admin(s.leadSources))
+	s.mux.HandleFunc("POST /v1/devices", s.admin(s.createDevice))
+	s.mux.HandleFunc("GET /v1/devices", s.admin(s.listDevices))
+	s.mux.HandleFunc("PATCH /v1/devices/{id}", s.admin(s.patchDevice))
+	s.mux.HandleFunc("POST /v1/devices/{id}/pairing-code", s.admin(s.newPairingCode))
+	s.mux.HandleFunc("PUT /v1/devices/{id}/assignment", s.admin(s.setAssignment))
+	s.mux.HandleFunc("GET /v1/devices/{id}/assignments", s.admin(s.listAssignments))
+	s.mux.HandleFunc("GET /v1/calls", s.admin(s.listCalls))
+	s.mux.HandleFunc("GET /v1/review", s.admin(s.listReview))
+	s.mux.HandleFunc("POST /v1/review/{id}/resolve", s.admin(s.resolveReview))
+}
+
+// ServeHTTP routes the request, answering unknown paths and methods with JSON errors, and
+// records the request's metrics and log line.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	rec := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+	h, pattern := s.mux.Handler(r)
+	route := pattern
+	if pattern == "" {
+		// The mux's own 404 and 405 are plain text; keep its status and Allow header only.
+		probe := &probeWriter{header: make(http.Header)}
+		h.ServeHTTP(probe, r)
+		route = "unmatched"
+		if allow := probe.header.Get("Allow"); allow != "" {
+			rec.Header().Set("Allow", allow)
+		}
+		if probe.status == http.StatusMethodNotAllowed {
+			writeError(rec, s.log, apiError(http.StatusMethodNotAllowed, "method_not_allowed", "", "method not allowed on this path"))
+		} else {
+			writeError(rec, s.log, apiError(http.StatusNotFound, "not_found", "", "no such path"))
+		}
+	} else {
+		// mux.ServeHTTP, not h: only the mux sets the request's path values.
+		s.mux.ServeHTTP(rec, r)
+	}
+	elapsed := time.Since(start)
+	s.metrics.requests.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()
+	s.metrics.duration.WithLabelValues(route).Observe(elapsed.Seconds())
+	attrs := []any{"method", r.Method, "route", route, "status", rec.status, "duration", elapsed}
+	if rec.deviceID != "" {
+		attrs = append(attrs, "device_id", rec.deviceID)
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "http request", argsToAttrs(attrs)...)
+}
+
+func argsToAttrs(args []any) []slog.Attr {
+	out := make([]slog.Attr, 0, len(args)/2)
+	for i := 0; i+1 < len(args); i += 2 {
+		out = append(out, slog.Any(args[i].(string), args[i+1]))
+	}
+	return out
+}
+
+// statusWriter remembers the status and, for the request log, the authenticated device.
+type statusWriter struct {
+	http.ResponseWriter
+	status   int
+	wrote    bool
+	deviceID string
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.status, w.wrote = code, true
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+type probeWriter struct {
+	header http.Header
+	status int
+}
+
+func (p *probeWriter) Header() http.Header         { return p.header }
+func (p *probeWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (p *probeWriter) WriteHeader(code int)        { p.status = code }
+
+// admin wraps a manager-API handler with the admin-token check.
+func (s *Server) admin(h func(http.ResponseWriter, *http.Request)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		tok, ok := bearer(r)
+		sum := sha256.Sum256([]byte(tok))
+		// Comparing hashes keeps the comparison constant-time whatever the token's length.
+		if !ok || subtle.ConstantTimeCompare(sum[:], s.adminHash[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="leadcall"`)
+			writeError(w, s.log, apiError(http.StatusUnauthorized, "unauthorized", "", "a valid admin token is required (Authorization: Bearer <token>)"))
+			return
+		}
+		h(w, r)
+	}
+}
+
+// maxTokenLen bounds what is hashed from an Authorization header.
+const maxTokenLen = 512
+
+func bearer(r *http.Request) (string, bool) {
+	h := r.Header.Get("Authorization")
+	const prefix = "bearer "
+	if len(h) <= len(prefix) || len(h) > len(prefix)+maxTokenLen {
+		return "", false
+	}
+	if !equalFoldASCII(h[:len(prefix)], prefix) {
+		return "", false
+	}
+	return h[len(prefix):], true
+}
+
+func equalFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+type metrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	ingested *prometheus.CounterVec
+}
+
+func newMetrics(reg *prometheus.Registry) (*metrics, error) {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leadcall_http_requests_total", Help: "HTTP requests by route pattern and status.",
+		}, []string{"route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "leadcall_http_request_duration_seconds", Help: "HTTP request duration by route pattern.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route"}),
+		ingested: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "leadcall_ingested_calls_total", Help: "Calls posted by devices, by ingest status.",
+		}, []string{"status"}),
+	}
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.ingested} {
+		if err := reg.Register(c); err != nil {
+			return nil, leadcall.NewError(leadcall.CodeInvalid, "httpapi: register metrics", err)
+		}
+	}
+	return m, nil
+}
