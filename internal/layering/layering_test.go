@@ -54,10 +54,14 @@ func layerOf(path string) int {
 }
 
 // family groups an adapter with its subpackages (crm/zoho and crm/zoho/zohotest); adapters
-// of different families never import each other.
+// of different families never import each other. Code shared by the stores lives in
+// store/internal/..., which every store may import (Go's internal rule keeps others out).
 func family(path string) string {
 	rel := strings.TrimPrefix(strings.TrimPrefix(path, module), "/")
 	parts := strings.Split(rel, "/")
+	if len(parts) >= 2 && parts[0] == "store" && parts[1] == "internal" {
+		return "store/*"
+	}
 	if len(parts) >= 2 && (parts[0] == "crm" || parts[0] == "store") {
 		return parts[0] + "/" + parts[1]
 	}
@@ -106,7 +110,8 @@ func violations(p pkg) []string {
 			out = append(out, p.ImportPath+" imports an example: "+imp)
 		case to == layerTestKit && from != layerTestKit && from != layerExample:
 			out = append(out, p.ImportPath+" imports test kit "+imp+" outside tests")
-		case from == layerAdapter && to == layerAdapter && family(p.ImportPath) != family(imp):
+		case from == layerAdapter && to == layerAdapter && family(p.ImportPath) != family(imp) &&
+			!(family(imp) == "store/*" && strings.HasPrefix(family(p.ImportPath), "store/")):
 			out = append(out, "adapter "+p.ImportPath+" imports adapter "+imp)
 		case to > from && !(from == layerTestKit && to == layerAdapter && family(imp) == family(p.ImportPath)):
 			out = append(out, p.ImportPath+" imports "+imp+", which sits above it")
@@ -152,6 +157,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"anything imports example", pkg{ImportPath: module + "/crm/zoho", Imports: []string{module + "/examples/server"}}, true},
 		{"example imports adapters", pkg{ImportPath: module + "/examples/server", Imports: []string{module + "/crm/zoho", module + "/store/sqlite"}}, false},
 		{"internal imports root", pkg{ImportPath: module + "/internal/retry", Imports: []string{module}}, true},
+		{"a store imports the stores' shared code", pkg{ImportPath: module + "/store/postgres", Imports: []string{module + "/store/internal/sqlshared"}}, false},
+		{"a CRM imports the stores' shared code", pkg{ImportPath: module + "/crm/zoho", Imports: []string{module + "/store/internal/sqlshared"}}, true},
 		{"example's external test imports the example", pkg{ImportPath: module + "/examples/partnercrm", XTestImports: []string{module + "/examples/partnercrm"}}, false},
 		{"a test imports another example", pkg{ImportPath: module + "/crm/zoho", TestImports: []string{module + "/examples/server"}}, true},
 	}
