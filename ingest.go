@@ -48,7 +48,7 @@ func (e *Engine) Ingest(ctx context.Context, orgID, deviceID string, calls []Inc
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	own, err := e.ownNumbers(ctx, orgID)
+	own, err := e.store.OwnNumbers(ctx, orgID)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
@@ -215,15 +215,6 @@ func (e *Engine) buildCall(ctx context.Context, org *Org, dev *Device, own []str
 		}
 	}
 	return c, review, nil
-}
-
-// ownNumbers returns the org's own SIM numbers, sorted, for membership tests.
-func (e *Engine) ownNumbers(ctx context.Context, orgID string) ([]string, error) {
-	own, err := e.store.OwnNumbers(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	return own, nil
 }
 
 // attribute resolves the device's assignment at t from the cached timeline, reloading it from

@@ -9,11 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/leadcall/leadcall/crm"
 	"github.com/leadcall/leadcall/phone"
+	"github.com/leadcall/leadcall/recovery"
 )
 
 // dispatch claims due jobs and runs each in its own goroutine, until ctx is done; then it
@@ -678,8 +680,8 @@ func partID(p crm.PartResult) (string, error) {
 }
 
 // wantTask decides, once per run, whether a follow-up Task is created: for missed calls when
-// tasks are on, unless leadcall already created a Task for the same record whose episode is
-// still open (no connected callback or answered call since, within the recovery window).
+// tasks are on, one Task per recovery episode (DESIGN.md §10): none when an earlier missed
+// call of the same episode already got a leadcall Task for the same record.
 func (r *jobRun) wantTask(ctx context.Context) (bool, error) {
 	if r.taskDecided {
 		return r.taskWanted, nil
@@ -691,31 +693,64 @@ func (r *jobRun) wantTask(ctx context.Context) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		want = !OpenTaskExists(calls, c, r.state.CRM.Who(), r.org.Settings.Rules.ConnectedMinSeconds)
+		open, err := r.e.episodeHasTask(calls, c, r.state.CRM.Who(), r.org.Settings.Rules.ConnectedMinSeconds)
+		if err != nil {
+			return false, err
+		}
+		want = !open
 	}
 	r.taskDecided, r.taskWanted = true, want
 	return want, nil
 }
 
-// OpenTaskExists reports whether calls (one caller's, oldest first) hold a missed call before
-// cur whose leadcall Task was linked to who and that no later call connected: an outbound
-// call lasting at least connectedMinSeconds, or an answered inbound call, up to cur. Ignored
-// calls count for nothing.
-func OpenTaskExists(calls []Call, cur *Call, who crm.Ref, connectedMinSeconds int) bool {
-	open := false
-	for i := range calls {
-		c := &calls[i]
-		if c.ID == cur.ID || c.StartedAt.After(cur.StartedAt) || c.Disposition == DispositionIgnored {
+// episodeHasTask reports whether cur belongs to a recovery episode (a case of package
+// recovery: misses from one caller until a connected callback or the window's end) in which
+// an earlier missed call already got a leadcall Task linked to who. calls are the caller's
+// calls around cur, cur included.
+func (e *Engine) episodeHasTask(calls []Call, cur *Call, who crm.Ref, connectedMinSeconds int) (bool, error) {
+	m, err := recovery.New(recovery.Config{ConnectedMinSeconds: connectedMinSeconds, Window: e.cfg.RecoveryWindow})
+	if err != nil {
+		return false, NewError(CodeInternal, "leadcall: recovery config", err)
+	}
+	all := append(slices.Clone(calls), *cur) // cur is usually among calls already
+	in := make([]recovery.Call, 0, len(all))
+	byID := make(map[int64]*Call, len(all))
+	for i := range all {
+		c := &all[i]
+		if _, dup := byID[c.ID]; dup {
 			continue
 		}
-		switch {
-		case c.Type == CallMissed && c.CRM.TaskID != "" && c.CRM.Who() == who:
-			open = true
-		case c.Type == CallOutbound && c.DurationS >= connectedMinSeconds, c.Type == CallInbound:
-			open = false
+		byID[c.ID] = c
+		in = append(in, recoveryCall(c))
+	}
+	cases, err := m.Build(in, cur.StartedAt)
+	if err != nil {
+		return false, NewError(CodeInternal, "leadcall: recovery cases", err)
+	}
+	for _, k := range cases {
+		for _, id := range k.MissedCallIDs {
+			if id == cur.ID {
+				for _, earlier := range k.MissedCallIDs {
+					if p := byID[earlier]; earlier != cur.ID && p.StartedAt.Before(cur.StartedAt) &&
+						p.CRM.TaskID != "" && p.CRM.Who() == who {
+						return true, nil
+					}
+				}
+				return false, nil
+			}
 		}
 	}
-	return open
+	return false, nil
+}
+
+// recoveryCall is the recovery package's view of a call.
+func recoveryCall(c *Call) recovery.Call {
+	return recovery.Call{
+		ID: c.ID, DeviceID: c.DeviceID, DeviceKind: recovery.DeviceKind(c.DeviceKind),
+		DeviceInactive: c.Reason == ReasonDeviceInactive, RepID: c.RepID, NumberE164: c.NumberE164,
+		Type: recovery.CallType(c.Type), StartedAt: c.StartedAt, DurationS: c.DurationS,
+		Ignored: c.Disposition == DispositionIgnored, AssignmentID: c.AssignmentID, LeadSource: c.LeadSource,
+	}
 }
 
 func truncate(s string, n int) string {
