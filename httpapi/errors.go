@@ -129,7 +129,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // JSON for programs, never embedded in HTML
+	_ = enc.Encode(v)
 }
 
 // decodeJSON reads one JSON object of the request body into dst: the body is capped at

@@ -1,0 +1,322 @@
+// Command server is leadcall's reference server: wiring only (flags and LEADCALL_<NAME>
+// environment variables → Config → start). The HTTP API itself is package httpapi.
+//
+//	go run ./examples/server                       # SQLite file leadcall.db, sandbox CRM
+//	go run ./examples/server -db postgres://...    # PostgreSQL
+//	go run ./examples/server -crm zoho -zoho-dc in -zoho-client-id ... -zoho-client-secret ... \
+//	    -zoho-refresh-token ...
+//
+// Without Zoho credentials it runs in sandbox mode: the bundled fake Zoho (crm/zoho/zohotest)
+// runs in-process on a loopback port, seeded with a demo user and a demo Lead Source, and the
+// real Zoho adapter talks to it, so the whole flow works with no account.
+//
+// The manager API takes LEADCALL_ADMIN_TOKEN as a bearer token; when it is empty a random one
+// is generated and printed once on start (it is a bootstrap credential: set it in the
+// environment for a server that restarts).
+package main
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/crm/zoho"
+	"github.com/leadcall/leadcall/crm/zoho/zohotest"
+	"github.com/leadcall/leadcall/httpapi"
+	"github.com/leadcall/leadcall/store/postgres"
+	"github.com/leadcall/leadcall/store/sqlite"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, err := ParseConfig(os.Args[1:], os.Getenv, os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		os.Exit(2)
+	}
+	m := NewMain(cfg, os.Stdout, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+	if err := m.Run(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "server:", err)
+		_ = m.Close()
+		os.Exit(1)
+	}
+	select {
+	case <-ctx.Done():
+	case err := <-m.Done():
+		fmt.Fprintln(os.Stderr, "server:", err)
+	}
+	if err := m.Close(); err != nil {
+		fmt.Fprintln(os.Stderr, "server: shutdown:", err)
+		os.Exit(1)
+	}
+}
+
+// CRM modes.
+const (
+	CRMSandbox = "sandbox"
+	CRMZoho    = "zoho"
+)
+
+// Config is the server's configuration: every flag, also read from LEADCALL_<NAME>
+// (e.g. -zoho-dc from LEADCALL_ZOHO_DC). Flags win over the environment.
+type Config struct {
+	Addr             string // listen address; default 127.0.0.1:8080
+	DB               string // SQLite file, or a postgres:// DSN; default leadcall.db
+	CRM              string // sandbox or zoho; default sandbox unless Zoho credentials are given
+	ZohoDC           string // data centre: com, eu, in, com.au, jp, ca, sa, com.cn; default com
+	ZohoAccountsURL  string // overrides the data centre's accounts server
+	ZohoClientID     string
+	ZohoClientSecret string
+	ZohoRefreshToken string
+	AdminToken       string // LEADCALL_ADMIN_TOKEN only (flags show in process lists); empty: generated
+	OrgID            string // the org the admin token acts on; default httpapi.DefaultOrgID
+	// EnginePoll is the Engine's poll interval; zero: the Engine's default.
+	EnginePoll time.Duration
+}
+
+// ParseConfig reads flags from args, with defaults from the environment (getenv).
+func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
+	fs := flag.NewFlagSet("server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	env := func(name, def string) string {
+		return cmp.Or(getenv("LEADCALL_"+strings.ToUpper(strings.ReplaceAll(name, "-", "_"))), def)
+	}
+	var c Config
+	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, env(name, def), usage) }
+	str(&c.Addr, "addr", "127.0.0.1:8080", "listen address")
+	str(&c.DB, "db", "leadcall.db", "SQLite file, or a postgres:// DSN")
+	str(&c.CRM, "crm", "", "sandbox (bundled fake Zoho) or zoho; default sandbox unless Zoho credentials are given")
+	str(&c.ZohoDC, "zoho-dc", "com", "Zoho data centre: com, eu, in, com.au, jp, ca, sa, com.cn")
+	str(&c.ZohoAccountsURL, "zoho-accounts-url", "", "Zoho accounts server (overrides -zoho-dc)")
+	str(&c.ZohoClientID, "zoho-client-id", "", "Zoho OAuth client ID")
+	str(&c.ZohoClientSecret, "zoho-client-secret", "", "Zoho OAuth client secret")
+	str(&c.ZohoRefreshToken, "zoho-refresh-token", "", "Zoho refresh token")
+	str(&c.OrgID, "org", httpapi.DefaultOrgID, "ID of the org the admin token acts on")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	c.AdminToken = getenv("LEADCALL_ADMIN_TOKEN")
+	hasZoho := c.ZohoClientID != "" || c.ZohoClientSecret != "" || c.ZohoRefreshToken != ""
+	if c.CRM == "" {
+		c.CRM = CRMSandbox
+		if hasZoho {
+			c.CRM = CRMZoho
+		}
+	}
+	switch c.CRM {
+	case CRMSandbox:
+	case CRMZoho:
+		if c.ZohoClientID == "" || c.ZohoClientSecret == "" || c.ZohoRefreshToken == "" {
+			return Config{}, errors.New("-crm zoho needs -zoho-client-id, -zoho-client-secret and -zoho-refresh-token")
+		}
+	default:
+		return Config{}, fmt.Errorf("-crm %q: want sandbox or zoho", c.CRM)
+	}
+	return c, nil
+}
+
+// Main is the running server: Run starts it and returns, Close stops it. Tests boot the same
+// wiring with Addr 127.0.0.1:0.
+type Main struct {
+	cfg    Config
+	out    io.Writer
+	log    *slog.Logger
+	store  leadcall.Store
+	fake   *zohotest.Server // sandbox mode only
+	eng    *leadcall.Engine
+	http   *http.Server
+	url    string
+	served chan error
+}
+
+// NewMain returns a Main for cfg; out receives the start banner.
+func NewMain(cfg Config, out io.Writer, log *slog.Logger) *Main {
+	return &Main{cfg: cfg, out: out, log: log, served: make(chan error, 1)}
+}
+
+// URL is the server's base URL once Run has returned.
+func (m *Main) URL() string { return m.url }
+
+// Done delivers an error when the HTTP server stops on its own.
+func (m *Main) Done() <-chan error { return m.served }
+
+// Run opens the store, connects the CRM, starts the Engine and the HTTP server, and returns.
+// On error the caller still calls Close to release what was opened.
+func (m *Main) Run(ctx context.Context) error {
+	var err error
+	if m.store, err = m.openStore(ctx); err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	c, err := m.openCRM()
+	if err != nil {
+		return fmt.Errorf("connect CRM: %w", err)
+	}
+	crms := leadcall.SingleCRM{C: c}
+	m.eng, err = leadcall.New(leadcall.Config{Store: m.store, CRMs: crms, Logger: m.log, PollInterval: m.cfg.EnginePoll})
+	if err != nil {
+		return fmt.Errorf("engine: %w", err)
+	}
+	if err := m.ensureOrg(ctx); err != nil {
+		return err
+	}
+	if err := m.eng.Start(); err != nil {
+		return fmt.Errorf("start engine: %w", err)
+	}
+	token, generated := m.cfg.AdminToken, false
+	if token == "" {
+		token, generated = newAdminToken(), true
+	}
+	api, err := httpapi.New(httpapi.Config{
+		Engine: m.eng, Store: m.store, CRMs: crms, AdminToken: token, OrgID: m.cfg.OrgID, Logger: m.log,
+	})
+	if err != nil {
+		return fmt.Errorf("http api: %w", err)
+	}
+	ln, err := net.Listen("tcp", m.cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.url = "http://" + ln.Addr().String()
+	m.http = &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	go func() {
+		if err := m.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			m.served <- err
+		}
+	}()
+	fmt.Fprintf(m.out, "leadcall listening on %s (CRM: %s, store: %s)\n", m.url, m.cfg.CRM, storeKind(m.cfg.DB))
+	if generated {
+		// Printed once, to the console only: the operator needs it for the manager API.
+		fmt.Fprintf(m.out, "admin token (set LEADCALL_ADMIN_TOKEN to keep it across restarts): %s\n", token)
+	}
+	return nil
+}
+
+// Close shuts the HTTP server down gracefully, then stops the Engine and closes the store and
+// the sandbox CRM. It is safe to call after a failed Run.
+func (m *Main) Close() error {
+	var errs []error
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		errs = append(errs, m.http.Shutdown(ctx))
+	}
+	if m.eng != nil {
+		errs = append(errs, m.eng.Close())
+	}
+	if m.store != nil {
+		errs = append(errs, m.store.Close())
+	}
+	if m.fake != nil {
+		errs = append(errs, m.fake.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func storeKind(db string) string {
+	if isPostgres(db) {
+		return "postgres"
+	}
+	return "sqlite " + db
+}
+
+func isPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+func (m *Main) openStore(ctx context.Context) (leadcall.Store, error) {
+	if isPostgres(m.cfg.DB) {
+		return postgres.Open(ctx, m.cfg.DB, nil)
+	}
+	return sqlite.Open(ctx, m.cfg.DB, nil)
+}
+
+// openCRM returns the Zoho adapter, pointed at the real Zoho or at the in-process fake.
+func (m *Main) openCRM() (*zoho.CRM, error) {
+	zc := zoho.Config{
+		ClientID: m.cfg.ZohoClientID, ClientSecret: m.cfg.ZohoClientSecret, RefreshToken: m.cfg.ZohoRefreshToken,
+		AccountsURL: m.cfg.ZohoAccountsURL, Logger: m.log,
+	}
+	if m.cfg.CRM == CRMSandbox {
+		creds, err := m.startSandbox()
+		if err != nil {
+			return nil, err
+		}
+		zc.ClientID, zc.ClientSecret, zc.RefreshToken, zc.AccountsURL = creds.ClientID, creds.ClientSecret, creds.RefreshToken, creds.AccountsURL
+	} else if zc.AccountsURL == "" {
+		dc, err := zoho.ParseDataCenter(m.cfg.ZohoDC)
+		if err != nil {
+			return nil, err
+		}
+		zc.DataCenter = dc
+	}
+	return zoho.New(zc)
+}
+
+// Sandbox seed data.
+const (
+	SandboxLeadSource = "Sandbox Campaign"
+	SandboxUserEmail  = "demo.rep@example.com"
+)
+
+func (m *Main) startSandbox() (zohotest.Credentials, error) {
+	m.fake = zohotest.New(zohotest.Config{Addr: "127.0.0.1:0"})
+	if err := m.fake.Start(); err != nil {
+		return zohotest.Credentials{}, err
+	}
+	if _, err := m.fake.AddUser(zohotest.User{FirstName: "Demo", LastName: "Rep", Email: SandboxUserEmail, Confirmed: true}); err != nil {
+		return zohotest.Credentials{}, err
+	}
+	values, err := m.fake.PicklistValues("Leads", "Lead_Source")
+	if err != nil {
+		return zohotest.Credentials{}, err
+	}
+	values = append(values, zohotest.PicklistValue{DisplayValue: SandboxLeadSource})
+	if err := m.fake.SetPicklist("Leads", "Lead_Source", values); err != nil {
+		return zohotest.Credentials{}, err
+	}
+	return m.fake.Credentials(), nil
+}
+
+// ensureOrg creates the admin token's org with default settings the first time.
+func (m *Main) ensureOrg(ctx context.Context) error {
+	orgID := cmp.Or(m.cfg.OrgID, httpapi.DefaultOrgID)
+	_, err := m.store.Org(ctx, orgID)
+	if leadcall.CodeOf(err) == leadcall.CodeNotFound {
+		err = m.eng.CreateOrg(ctx, &leadcall.Org{ID: orgID, Name: "Default"})
+		if leadcall.CodeOf(err) == leadcall.CodeConflict { // another replica was first
+			err = nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("default org: %w", err)
+	}
+	return nil
+}
+
+func newAdminToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return "lca_" + base64.RawURLEncoding.EncodeToString(b[:])
+}

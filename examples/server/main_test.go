@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseConfig(t *testing.T) {
+	t.Parallel()
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	cases := []struct {
+		name    string
+		args    []string
+		env     map[string]string
+		want    func(t *testing.T, c Config)
+		wantErr string
+	}{
+		{name: "defaults", want: func(t *testing.T, c Config) {
+			require.Equal(t, "127.0.0.1:8080", c.Addr)
+			require.Equal(t, "leadcall.db", c.DB)
+			require.Equal(t, CRMSandbox, c.CRM)
+			require.Equal(t, "com", c.ZohoDC)
+			require.Equal(t, "default", c.OrgID)
+		}},
+		{name: "environment", env: map[string]string{"LEADCALL_DB": "/tmp/x.db", "LEADCALL_ZOHO_DC": "in", "LEADCALL_ADMIN_TOKEN": "tok"},
+			want: func(t *testing.T, c Config) {
+				require.Equal(t, "/tmp/x.db", c.DB)
+				require.Equal(t, "in", c.ZohoDC)
+				require.Equal(t, "tok", c.AdminToken)
+			}},
+		{name: "flag wins over environment", args: []string{"-db", "flag.db"}, env: map[string]string{"LEADCALL_DB": "env.db"},
+			want: func(t *testing.T, c Config) { require.Equal(t, "flag.db", c.DB) }},
+		{name: "credentials select zoho", args: []string{"-zoho-client-id", "id", "-zoho-client-secret", "s", "-zoho-refresh-token", "r"},
+			want: func(t *testing.T, c Config) { require.Equal(t, CRMZoho, c.CRM) }},
+		{name: "sandbox forced with credentials", args: []string{"-crm", "sandbox", "-zoho-client-id", "id"},
+			want: func(t *testing.T, c Config) { require.Equal(t, CRMSandbox, c.CRM) }},
+		{name: "incomplete credentials", args: []string{"-zoho-client-id", "id"}, wantErr: "needs -zoho-client-id"},
+		{name: "unknown crm", args: []string{"-crm", "salesforce"}, wantErr: "want sandbox or zoho"},
+		{name: "unknown flag", args: []string{"-nope"}, wantErr: "flag provided but not defined"},
+		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected arguments"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := ParseConfig(tc.args, env(tc.env), io.Discard)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			tc.want(t, c)
+		})
+	}
+}
+
+type client struct {
+	t    *testing.T
+	base string
+}
+
+func (c client) do(method, path, token string, body any, want int, out any) {
+	c.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		require.NoError(c.t, err)
+		rd = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(c.t.Context(), method, c.base+path, rd)
+	require.NoError(c.t, err)
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(c.t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(c.t, err)
+	require.Equal(c.t, want, resp.StatusCode, "%s %s: %s", method, path, data)
+	if out != nil {
+		require.NoError(c.t, json.Unmarshal(data, out), "%s", data)
+	}
+}
+
+// TestSandboxEndToEnd boots the server's own wiring in sandbox mode, pairs a campaign phone
+// through the API, posts a missed call and waits until it is synced into the fake Zoho.
+func TestSandboxEndToEnd(t *testing.T) {
+	t.Parallel()
+	const admin = "end-to-end-admin-token"
+	var banner bytes.Buffer
+	m := NewMain(Config{
+		Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "leadcall.db"), CRM: CRMSandbox,
+		AdminToken: admin, OrgID: "default", EnginePoll: 50 * time.Millisecond,
+	}, &banner, slog.New(slog.DiscardHandler))
+	require.NoError(t, m.Run(context.Background()))
+	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	require.Contains(t, banner.String(), m.URL())
+	require.NotContains(t, banner.String(), admin, "a token from the environment is never printed")
+	c := client{t: t, base: m.URL()}
+
+	c.do("GET", "/healthz", "", nil, http.StatusOK, nil)
+	var ready map[string]string
+	c.do("GET", "/readyz", "", nil, http.StatusOK, &ready)
+	require.Equal(t, map[string]string{"status": "ok", "store": "ok", "crm": "ok", "sync_key": "ok"}, ready)
+
+	var users []map[string]string
+	c.do("GET", "/v1/crm/users", admin, nil, http.StatusOK, &users)
+	var emails []string
+	for _, u := range users {
+		emails = append(emails, u["email"])
+	}
+	require.Contains(t, emails, SandboxUserEmail)
+
+	var dev struct {
+		ID          string `json:"id"`
+		PairingCode string `json:"pairing_code"`
+	}
+	c.do("POST", "/v1/devices", admin, map[string]any{"nickname": "Ads line", "kind": "campaign"}, http.StatusCreated, &dev)
+	c.do("PUT", "/v1/devices/"+dev.ID+"/assignment", admin, map[string]any{"lead_source": SandboxLeadSource}, http.StatusOK, nil)
+
+	var enrolled struct {
+		DeviceID string `json:"device_id"`
+		Token    string `json:"token"`
+	}
+	c.do("POST", "/v1/device/enroll", "", map[string]any{"pairing_code": dev.PairingCode, "model": "Pixel", "os": "Android", "app_version": "1.0"}, http.StatusOK, &enrolled)
+	require.Equal(t, dev.ID, enrolled.DeviceID)
+
+	var results struct {
+		Results []struct{ ID, Status string } `json:"results"`
+	}
+	c.do("POST", "/v1/device/calls", enrolled.Token, map[string]any{"calls": []any{map[string]any{
+		"id": "call-1", "number": "098765 43210", "type": "missed", "started_at": time.Now().Add(time.Second).Format(time.RFC3339Nano),
+	}}}, http.StatusOK, &results)
+	require.Equal(t, "accepted", results.Results[0].Status)
+
+	type callItem struct {
+		SyncStatus string            `json:"sync_status"`
+		Outcome    string            `json:"outcome"`
+		LeadSource string            `json:"lead_source"`
+		CRM        map[string]string `json:"crm"`
+	}
+	var page struct{ Items []callItem }
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c.do("GET", "/v1/calls", admin, nil, http.StatusOK, &page)
+		require.Len(t, page.Items, 1)
+		if page.Items[0].SyncStatus == "synced" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := page.Items[0]
+	require.Equal(t, "synced", got.SyncStatus, "%+v", got)
+	require.Equal(t, "created_lead", got.Outcome)
+	require.Equal(t, SandboxLeadSource, got.LeadSource)
+
+	leads := m.fake.Records("Leads")
+	require.Len(t, leads, 1)
+	require.Equal(t, got.CRM["lead_id"], leads[0].ID)
+	require.Equal(t, SandboxLeadSource, leads[0].String("Lead_Source"))
+	require.Equal(t, 1, m.fake.Count("Calls"))
+	require.Equal(t, 1, m.fake.Count("Tasks"))
+}
+
+func TestGeneratedAdminTokenIsPrintedOnce(t *testing.T) {
+	t.Parallel()
+	var banner bytes.Buffer
+	m := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "leadcall.db"), CRM: CRMSandbox, OrgID: "default"},
+		&banner, slog.New(slog.DiscardHandler))
+	require.NoError(t, m.Run(context.Background()))
+	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	out := banner.String()
+	require.Equal(t, 1, strings.Count(out, "lca_"))
+	token := strings.TrimSpace(out[strings.Index(out, "lca_"):])
+	c := client{t: t, base: m.URL()}
+	c.do("GET", "/v1/settings", token, nil, http.StatusOK, nil)
+	c.do("GET", "/v1/settings", "wrong-token-wrong-token", nil, http.StatusUnauthorized, nil)
+}
+
+func TestRunFailsCleanly(t *testing.T) {
+	t.Parallel()
+	m := NewMain(Config{Addr: "256.0.0.1:bad", DB: filepath.Join(t.TempDir(), "leadcall.db"), CRM: CRMSandbox, AdminToken: "0123456789abcdef"},
+		io.Discard, slog.New(slog.DiscardHandler))
+	require.ErrorContains(t, m.Run(context.Background()), "listen")
+	require.NoError(t, m.Close())
+}
