@@ -34,9 +34,9 @@ type (
 	}
 	// DeviceRequest is the body of POST /v1/devices. An empty rep_id means no rep.
 	DeviceRequest struct {
-		Nickname string      `json:"nickname"`
-		Kind     device.Kind `json:"kind"`
-		RepID    string      `json:"rep_id"`
+		Nickname string `json:"nickname"`
+		Kind     string `json:"kind"` // campaign or sales_rep; a string so that a bad kind is a 422 naming the field
+		RepID    string `json:"rep_id"`
 	}
 	// PairingResponse answers POST /v1/devices and POST /v1/devices/{id}/pairing-code. The
 	// code is shown once.
@@ -48,10 +48,10 @@ type (
 	// DevicePatchRequest is the body of PATCH /v1/devices/{id}; absent fields stay as they are,
 	// and rep_id null (or "") removes the rep.
 	DevicePatchRequest struct {
-		Nickname *string      `json:"nickname"`
-		Kind     *device.Kind `json:"kind"`
-		RepID    OptString    `json:"rep_id"`
-		Active   *bool        `json:"active"`
+		Nickname *string   `json:"nickname"`
+		Kind     *string   `json:"kind"`
+		RepID    OptString `json:"rep_id"`
+		Active   *bool     `json:"active"`
 	}
 	// DeviceView is a device as the API shows it, with whether it has paired.
 	DeviceView struct {
@@ -269,7 +269,7 @@ func (s *Server) createDevice(w http.ResponseWriter, r *http.Request) {
 	}
 	code, hash := newPairingCode()
 	d := &leadcall.Device{
-		OrgID: s.cfg.OrgID, ID: newID("dev_"), Nickname: in.Nickname, Kind: in.Kind, RepID: in.RepID, Active: true,
+		OrgID: s.cfg.OrgID, ID: newID("dev_"), Nickname: in.Nickname, Kind: device.Kind(in.Kind), RepID: in.RepID, Active: true,
 		PairingCodeHash: hash, PairingExpiresAt: s.cfg.Now().UTC().Add(s.cfg.PairingTTL),
 	}
 	if err := s.eng.CreateDevice(r.Context(), d); err != nil {
@@ -317,7 +317,11 @@ func (s *Server) patchDevice(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	p := leadcall.DevicePatch{Nickname: in.Nickname, Kind: in.Kind, Active: in.Active}
+	p := leadcall.DevicePatch{Nickname: in.Nickname, Active: in.Active}
+	if in.Kind != nil {
+		k := device.Kind(*in.Kind)
+		p.Kind = &k
+	}
 	if in.RepID.Set {
 		rep := ""
 		if in.RepID.Value != nil {
