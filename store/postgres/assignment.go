@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
 const assignmentColumns = `org_id, id, device_id, lead_source, metadata, start_at, end_at, created_by`
@@ -22,7 +23,7 @@ func scanAssignment(sc pgx.Row) (leadcall.Assignment, error) {
 	if err := sc.Scan(&a.OrgID, &a.ID, &a.DeviceID, &a.LeadSource, &metadata, &start, &end, &a.CreatedBy); err != nil {
 		return a, err
 	}
-	if err := fromJSON(metadata, &a.Metadata); err != nil {
+	if err := sqlshared.FromJSON(metadata, &a.Metadata); err != nil {
 		return a, err
 	}
 	a.Start = msTime(start)
@@ -104,7 +105,7 @@ func (s *Store) SetAssignment(ctx context.Context, a *leadcall.Assignment) error
 	case !a.End.IsZero():
 		return invalid(op, "end", "a new assignment is open: end must be zero")
 	}
-	metadata, err := toJSON(a.Metadata)
+	metadata, err := sqlshared.ToJSON(a.Metadata)
 	if err != nil {
 		return invalid(op, "metadata", "%v", err)
 	}
@@ -141,7 +142,7 @@ func (s *Store) SetAssignment(ctx context.Context, a *leadcall.Assignment) error
 		return err
 	}
 	a.ID = id
-	a.Start = truncMS(a.Start)
+	a.Start = sqlshared.TruncMS(a.Start)
 	return nil
 }
 
@@ -230,11 +231,11 @@ func (s *Store) CorrectAssignment(ctx context.Context, c *leadcall.AssignmentCor
 	case strings.TrimSpace(c.Reason) == "":
 		return invalid(op, "reason", "required")
 	}
-	after, err := toJSON(assignmentPayload{LeadSource: c.LeadSource, Metadata: c.Metadata})
+	after, err := sqlshared.ToJSON(assignmentPayload{LeadSource: c.LeadSource, Metadata: c.Metadata})
 	if err != nil {
 		return invalid(op, "metadata", "%v", err)
 	}
-	metadata, err := toJSON(c.Metadata)
+	metadata, err := sqlshared.ToJSON(c.Metadata)
 	if err != nil {
 		return invalid(op, "metadata", "%v", err)
 	}
@@ -249,7 +250,7 @@ func (s *Store) CorrectAssignment(ctx context.Context, c *leadcall.AssignmentCor
 		if a.Open() {
 			return invalid(op, "assignment_id", "assignment %d is open: close it or set a new one instead", a.ID)
 		}
-		before, err := toJSON(assignmentPayload{LeadSource: a.LeadSource, Metadata: a.Metadata})
+		before, err := sqlshared.ToJSON(assignmentPayload{LeadSource: a.LeadSource, Metadata: a.Metadata})
 		if err != nil {
 			return err
 		}

@@ -1,11 +1,7 @@
 package postgres
 
 import (
-	"encoding/base64"
-	"encoding/json"
-	"fmt"
-	"strconv"
-	"strings"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 	"time"
 )
 
@@ -31,14 +27,6 @@ func fromMillis(v *int64) time.Time {
 
 // msTime converts a NOT NULL time column back.
 func msTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
-
-// truncMS truncates t to what the store keeps.
-func truncMS(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Time{}
-	}
-	return time.UnixMilli(t.UnixMilli()).UTC()
-}
 
 // nullString stores "" as NULL (CRM IDs, credential hashes): NULL lets COALESCE keep the
 // first value written, and lets a unique index ignore absent values.
@@ -73,59 +61,15 @@ func id(v *int64) int64 {
 	return *v
 }
 
-// toJSON encodes v for a JSON text column.
-func toJSON(v any) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
-}
-
-// fromJSON decodes a JSON text column into v.
-func fromJSON(s string, v any) error {
-	if s == "" {
-		return nil
-	}
-	return json.Unmarshal([]byte(s), v)
-}
-
-// Cursors are opaque to callers: base64url of a versioned, kind-tagged text, so a cursor from
-// one list is refused by another. The format is store/sqlite's.
+// Cursors are made and read by sqlshared; these names keep the store's code short.
 
 const (
-	callCursorTag   = "calls1"
-	reviewCursorTag = "review1"
+	callCursorTag   = sqlshared.CallCursorTag
+	reviewCursorTag = sqlshared.ReviewCursorTag
 )
 
-func encodeCursor(tag string, parts ...int64) string {
-	s := tag
-	for _, p := range parts {
-		s += ":" + strconv.FormatInt(p, 10)
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte(s))
-}
+func encodeCursor(tag string, parts ...int64) string { return sqlshared.EncodeCursor(tag, parts...) }
 
-// decodeCursor parses a cursor made by encodeCursor with the same tag and n parts.
 func decodeCursor(cursor, tag string, n int) ([]int64, error) {
-	if len(cursor) > 200 {
-		return nil, fmt.Errorf("malformed cursor")
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return nil, fmt.Errorf("malformed cursor")
-	}
-	fields := strings.Split(string(raw), ":")
-	if len(fields) != n+1 || fields[0] != tag {
-		return nil, fmt.Errorf("malformed cursor")
-	}
-	out := make([]int64, n)
-	for i, f := range fields[1:] {
-		v, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("malformed cursor")
-		}
-		out[i] = v
-	}
-	return out, nil
+	return sqlshared.DecodeCursor(cursor, tag, n)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/device"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
 const deviceColumns = `org_id, id, kind, nickname, rep_id, active, model, os, app_version, battery, sims,
@@ -29,7 +30,7 @@ func scanDevice(sc pgx.Row) (leadcall.Device, error) {
 		return d, err
 	}
 	d.Kind = device.Kind(kind)
-	if err := fromJSON(sims, &d.SIMs); err != nil {
+	if err := sqlshared.FromJSON(sims, &d.SIMs); err != nil {
 		return d, fmt.Errorf("device %q sims: %w", d.ID, err)
 	}
 	d.CreatedAt = msTime(created)
@@ -89,7 +90,7 @@ func (s *Store) CreateDevice(ctx context.Context, d *leadcall.Device) error {
 	if err := validateDevice(op, d); err != nil {
 		return err
 	}
-	sims, err := toJSON(d.SIMs)
+	sims, err := sqlshared.ToJSON(d.SIMs)
 	if err != nil {
 		return invalid(op, "sims", "%v", err)
 	}
@@ -128,7 +129,7 @@ func (s *Store) CreateDevice(ctx context.Context, d *leadcall.Device) error {
 	if err != nil {
 		return err
 	}
-	d.CreatedAt = truncMS(created)
+	d.CreatedAt = sqlshared.TruncMS(created)
 	d.AssignmentsVersion = 0
 	return nil
 }
@@ -312,7 +313,7 @@ func (s *Store) RecordHeartbeat(ctx context.Context, hb *leadcall.Heartbeat) err
 	case hb.DeviceID == "":
 		return invalid(op, "device_id", "required")
 	}
-	sims, err := toJSON(hb.SIMs)
+	sims, err := sqlshared.ToJSON(hb.SIMs)
 	if err != nil {
 		return invalid(op, "sims", "%v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
 // ErrSchemaTooNew is wrapped by Open's error when the schema was migrated by a newer version
@@ -140,21 +141,14 @@ func retryable(err error) bool {
 	return pe != nil && (pe.Code == "40001" || pe.Code == "40P01")
 }
 
-// Helpers that build classified errors. Messages never contain phone numbers, tokens or
-// hashes: only IDs and field names.
+// The classified errors that do not depend on the database are built by sqlshared.
 
 func invalid(op, field, format string, args ...any) error {
-	return &leadcall.Error{Code: leadcall.CodeInvalid, Op: op, Field: field, Message: fmt.Sprintf(format, args...)}
+	return sqlshared.Invalid(op, field, format, args...)
 }
 
-func notFound(op, format string, args ...any) error {
-	return leadcall.Errorf(leadcall.CodeNotFound, op, format, args...)
-}
+func notFound(op, format string, args ...any) error { return sqlshared.NotFound(op, format, args...) }
 
-func conflict(op, format string, args ...any) error {
-	return leadcall.Errorf(leadcall.CodeConflict, op, format, args...)
-}
+func conflict(op, format string, args ...any) error { return sqlshared.Conflict(op, format, args...) }
 
-func leaseLost(op string, jobID int64) error {
-	return fmt.Errorf("%s: job %d: %w", op, jobID, leadcall.ErrLeaseLost)
-}
+func leaseLost(op string, jobID int64) error { return sqlshared.LeaseLost(op, jobID) }

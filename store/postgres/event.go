@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
 // Event list limits.
@@ -45,7 +46,7 @@ func (s *Store) AppendEvents(ctx context.Context, evs []leadcall.Event) ([]leadc
 	}
 	out := slices.Clone(evs)
 	for i := range out {
-		out[i].At = truncMS(s.orNow(out[i].At))
+		out[i].At = sqlshared.TruncMS(s.orNow(out[i].At))
 	}
 	err := s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
 		return insertEvents(ctx, tx, out)
@@ -76,7 +77,7 @@ func (s *Store) addEvent(evs *events, orgID string, typ leadcall.EventType, at t
 	if err != nil {
 		return err
 	}
-	*evs = append(*evs, leadcall.Event{OrgID: orgID, Type: typ, At: truncMS(s.orNow(at)), CallID: callID, Data: data})
+	*evs = append(*evs, leadcall.Event{OrgID: orgID, Type: typ, At: sqlshared.TruncMS(s.orNow(at)), CallID: callID, Data: data})
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
 // callKey is what ingest is idempotent on, within an org.
@@ -39,7 +40,7 @@ func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.
 		return nil, invalid(op, "org_id", "required")
 	}
 	for i := range calls {
-		if err := validateNewCall(op, orgID, i, &calls[i]); err != nil {
+		if err := sqlshared.ValidateNewCall(op, orgID, i, &calls[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -50,7 +51,7 @@ func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.
 	now := s.now()
 	stored := make([]leadcall.Call, len(calls))
 	for i, nc := range calls {
-		stored[i] = normalizeCall(*nc.Call, orgID, nc.Enqueue, now)
+		stored[i] = sqlshared.NormalizeCall(*nc.Call, orgID, nc.Enqueue, now)
 	}
 	reviews := make([]leadcall.ReviewItem, len(calls))
 	err := s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
@@ -105,7 +106,7 @@ func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.
 			}
 			r := *calls[i].Review
 			r.OrgID, r.CallID, r.Status = orgID, c.ID, leadcall.ReviewOpen
-			r.CreatedAt = truncMS(s.orNow(r.CreatedAt))
+			r.CreatedAt = sqlshared.TruncMS(s.orNow(r.CreatedAt))
 			if err := insertReview(ctx, tx, &r); err != nil {
 				return err
 			}
@@ -285,7 +286,7 @@ func insertJobRows(ctx context.Context, tx pgx.Tx, orgID string, calls []*leadca
 	callIDs, orderAts, runAts := make([]int64, n), make([]int64, n), make([]int64, n)
 	keys := make([]string, n)
 	for i, c := range calls {
-		callIDs[i], keys[i], orderAts[i], runAts[i] = c.ID, serialKey(c), c.StartedAt.UnixMilli(), c.ReceivedAt.UnixMilli()
+		callIDs[i], keys[i], orderAts[i], runAts[i] = c.ID, sqlshared.SerialKey(c), c.StartedAt.UnixMilli(), c.ReceivedAt.UnixMilli()
 	}
 	_, err := tx.Exec(ctx, `
 		INSERT INTO outbox (org_id, call_id, serial_key, order_at, state, step, mode, target_module, target_id,

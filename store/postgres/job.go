@@ -12,10 +12,8 @@ import (
 
 	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/crm"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
-
-// maxClaimLimit caps ClaimParams.Limit.
-const maxClaimLimit = 1000
 
 const jobColumns = `id, org_id, call_id, serial_key, order_at, state, step, mode, target_module, target_id,
 	attempt, max_attempts, run_at, lease_owner, lease_token, lease_expires_at, last_error, created_at`
@@ -42,13 +40,6 @@ func scanJob(sc pgx.Row) (leadcall.Job, error) {
 	j.CreatedAt = msTime(createdAt)
 	return j, nil
 }
-
-var (
-	validSteps    = set(leadcall.StepStart, leadcall.StepWhoResolved, leadcall.StepLeadCreated, leadcall.StepCallCreated, leadcall.StepTaskCreated)
-	validModes    = set(leadcall.ModeNormal, leadcall.ModeLogTo, leadcall.ModeCreateNew)
-	validOutcomes = set(leadcall.AttemptSuccess, leadcall.AttemptAdopt, leadcall.AttemptRejectedSafe, leadcall.AttemptAmbiguous, leadcall.AttemptPermanent)
-	finalStatuses = set(leadcall.SyncSynced, leadcall.SyncReview, leadcall.SyncFailed, leadcall.SyncNone)
-)
 
 // insertJobSQL enqueues a ready job at step start. The partial unique index allows one active
 // (ready or running) job per call; a clash inserts nothing and returns no row, without
@@ -145,21 +136,14 @@ const claimUpdateSQL = `
 // contention it may return fewer jobs than are ready; the next claim gets them.
 func (s *Store) ClaimJobs(ctx context.Context, p *leadcall.ClaimParams) ([]leadcall.Job, error) {
 	const op = "postgres: claim jobs"
-	switch {
-	case p == nil:
-		return nil, invalid(op, "params", "required")
-	case p.Limit <= 0:
-		return nil, invalid(op, "limit", "must be positive")
-	case p.Lease <= 0:
-		return nil, invalid(op, "lease", "must be positive")
-	case p.Now.IsZero():
-		return nil, invalid(op, "now", "required")
+	limit, err := sqlshared.ValidateClaim(op, p)
+	if err != nil {
+		return nil, err
 	}
-	limit := min(p.Limit, maxClaimLimit)
 	now := p.Now.UnixMilli()
 	expires := p.Now.Add(p.Lease).UnixMilli()
 	var jobs []leadcall.Job
-	err := s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
+	err = s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
 		jobs = jobs[:0]
 		type candidate struct {
 			id, at int64
@@ -269,8 +253,8 @@ func storeFinalSyncState(ctx context.Context, tx pgx.Tx, callID int64, st *leadc
 // holds the lease. CodeInvalid for an unknown step.
 func (s *Store) AdvanceJob(ctx context.Context, f leadcall.Fence, step leadcall.JobStep, st *leadcall.CallSyncState) error {
 	const op = "postgres: advance job"
-	if !validSteps[step] {
-		return invalid(op, "step", "unknown step")
+	if err := sqlshared.ValidateAdvance(op, step); err != nil {
+		return err
 	}
 	return s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
 		fj, err := fence(ctx, tx, op, f, step, s.now())
@@ -306,17 +290,8 @@ func scanAttempt(sc pgx.Row) (leadcall.SyncAttempt, error) {
 // FinishedAt is set.
 func (s *Store) RecordIntent(ctx context.Context, f leadcall.Fence, a *leadcall.SyncAttempt, step leadcall.JobStep, st *leadcall.CallSyncState) error {
 	const op = "postgres: record intent"
-	switch {
-	case step != "" && !validSteps[step]:
-		return invalid(op, "step", "unknown step")
-	case a == nil:
-		return invalid(op, "attempt", "required")
-	case a.JobID != 0 && a.JobID != f.JobID:
-		return invalid(op, "job_id", "does not match the fence")
-	case a.Op == "":
-		return invalid(op, "op", "required")
-	case !a.FinishedAt.IsZero():
-		return invalid(op, "finished_at", "an intent is not finished yet")
+	if err := sqlshared.ValidateIntent(op, f, a, step); err != nil {
+		return err
 	}
 	started := s.orNow(a.StartedAt)
 	var id int64
@@ -343,7 +318,7 @@ func (s *Store) RecordIntent(ctx context.Context, f leadcall.Fence, a *leadcall.
 	if err != nil {
 		return err
 	}
-	a.ID, a.JobID, a.LeaseToken, a.Attempt, a.StartedAt = id, f.JobID, f.LeaseToken, attempt, truncMS(started)
+	a.ID, a.JobID, a.LeaseToken, a.Attempt, a.StartedAt = id, f.JobID, f.LeaseToken, attempt, sqlshared.TruncMS(started)
 	return nil
 }
 
@@ -353,15 +328,8 @@ func (s *Store) RecordIntent(ctx context.Context, f leadcall.Fence, a *leadcall.
 // must be a known AttemptOutcome; a zero FinishedAt is the store's clock.
 func (s *Store) FinishAttempt(ctx context.Context, f leadcall.Fence, a *leadcall.SyncAttempt, step leadcall.JobStep, st *leadcall.CallSyncState) error {
 	const op = "postgres: finish attempt"
-	switch {
-	case a == nil:
-		return invalid(op, "attempt", "required")
-	case a.ID <= 0:
-		return invalid(op, "id", "required")
-	case !validOutcomes[a.Outcome]:
-		return invalid(op, "outcome", "unknown attempt outcome")
-	case step != "" && !validSteps[step]:
-		return invalid(op, "step", "unknown step")
+	if err := sqlshared.ValidateFinish(op, a, step); err != nil {
+		return err
 	}
 	finished := s.orNow(a.FinishedAt)
 	err := s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
@@ -380,7 +348,7 @@ func (s *Store) FinishAttempt(ctx context.Context, f leadcall.Fence, a *leadcall
 	if err != nil {
 		return err
 	}
-	a.FinishedAt = truncMS(finished)
+	a.FinishedAt = sqlshared.TruncMS(finished)
 	return nil
 }
 
@@ -479,46 +447,21 @@ func (s *Store) ReleaseJob(ctx context.Context, f leadcall.Fence, st *leadcall.C
 // (Data: the stored Call; none for status none), then review.created. Fenced.
 func (s *Store) CompleteJob(ctx context.Context, f leadcall.Fence, p *leadcall.CompleteJobParams) ([]leadcall.Event, error) {
 	const op = "postgres: complete job"
-	if p == nil {
-		return nil, invalid(op, "params", "required")
+	done, err := sqlshared.ValidateComplete(op, p)
+	if err != nil {
+		return nil, err
 	}
-	status := p.SyncStatus
-	if status == "" {
-		status = leadcall.SyncSynced
-		if p.Dead {
-			status = leadcall.SyncFailed
-		}
-	}
-	if !finalStatuses[status] {
-		return nil, invalid(op, "sync_status", "must be synced, review, failed or none")
-	}
-	if p.Review != nil && !validReviewKinds[p.Review.Kind] {
-		return nil, invalid(op, "review.kind", "unknown review kind")
-	}
-	state := leadcall.JobDone
-	if p.Dead {
-		state = leadcall.JobDead
-	}
-	st := p.State
-	if p.Outcome != "" {
-		st.Outcome = p.Outcome
-	}
+	status, state, st := done.Status, done.State, done.Sync
 	now := s.orNow(p.Now)
 	var attemptFinished time.Time
 	if p.Attempt != nil {
-		switch {
-		case p.Attempt.ID <= 0:
-			return nil, invalid(op, "attempt.id", "required")
-		case !validOutcomes[p.Attempt.Outcome]:
-			return nil, invalid(op, "attempt.outcome", "unknown attempt outcome")
-		}
 		attemptFinished = s.orNow(p.Attempt.FinishedAt)
 	}
 	var (
 		evs    events
 		review leadcall.ReviewItem
 	)
-	err := s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
+	err = s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
 		evs = nil
 		var orgID string
 		var callID int64
@@ -557,7 +500,7 @@ func (s *Store) CompleteJob(ctx context.Context, f leadcall.Fence, p *leadcall.C
 			if review.CreatedAt.IsZero() {
 				review.CreatedAt = now
 			}
-			review.CreatedAt = truncMS(review.CreatedAt)
+			review.CreatedAt = sqlshared.TruncMS(review.CreatedAt)
 			if err := insertReview(ctx, tx, &review); err != nil {
 				return err
 			}
@@ -592,7 +535,7 @@ var completionEvents = map[leadcall.SyncStatus]leadcall.EventType{
 // CodeConflict when it already has an active (ready or running) job.
 func (s *Store) EnqueueJob(ctx context.Context, p *leadcall.EnqueueParams) (*leadcall.Job, error) {
 	const op = "postgres: enqueue job"
-	if err := validateEnqueue(op, p); err != nil {
+	if err := sqlshared.ValidateEnqueue(op, p); err != nil {
 		return nil, err
 	}
 	var job *leadcall.Job
@@ -605,31 +548,6 @@ func (s *Store) EnqueueJob(ctx context.Context, p *leadcall.EnqueueParams) (*lea
 		return nil, err
 	}
 	return job, nil
-}
-
-func validateEnqueue(op string, p *leadcall.EnqueueParams) error {
-	switch {
-	case p == nil:
-		return invalid(op, "params", "required")
-	case p.OrgID == "":
-		return invalid(op, "org_id", "required")
-	case p.CallID <= 0:
-		return invalid(op, "call_id", "required")
-	}
-	return validateJobOptions(op, p)
-}
-
-// validateJobOptions checks the mode, target and attempts of an enqueue.
-func validateJobOptions(op string, p *leadcall.EnqueueParams) error {
-	switch {
-	case p.Mode != "" && !validModes[p.Mode]:
-		return invalid(op, "mode", "unknown job mode")
-	case p.Mode == leadcall.ModeLogTo && (p.TargetModule == "" || p.TargetID == ""):
-		return invalid(op, "target_id", "log_to needs a target module and ID")
-	case p.MaxAttempts < 0:
-		return invalid(op, "max_attempts", "must not be negative")
-	}
-	return nil
 }
 
 // enqueue is EnqueueJob inside tx; p has been validated.
@@ -648,7 +566,7 @@ func (s *Store) enqueue(ctx context.Context, tx pgx.Tx, op string, p *leadcall.E
 	}
 	now := s.orNow(p.Now)
 	var id int64
-	err = tx.QueryRow(ctx, insertJobSQL, p.OrgID, c.ID, serialKey(c), c.StartedAt.UnixMilli(), string(mode),
+	err = tx.QueryRow(ctx, insertJobSQL, p.OrgID, c.ID, sqlshared.SerialKey(c), c.StartedAt.UnixMilli(), string(mode),
 		string(p.TargetModule), p.TargetID, maxAttempts, now.UnixMilli(), now.UnixMilli()).Scan(&id)
 	if noRows(err) {
 		return nil, conflict(op, "call %d already has an active sync job", c.ID)

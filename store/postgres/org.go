@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
 // CreateOrg stores a new org; CodeConflict when the ID exists. A zero CreatedAt is set to the
@@ -21,7 +22,7 @@ func (s *Store) CreateOrg(ctx context.Context, o *leadcall.Org) error {
 	case o.SeatLimit < 0:
 		return invalid(op, "seat_limit", "must not be negative")
 	}
-	settings, err := toJSON(o.Settings)
+	settings, err := sqlshared.ToJSON(o.Settings)
 	if err != nil {
 		return invalid(op, "settings", "%v", err)
 	}
@@ -43,7 +44,7 @@ func (s *Store) CreateOrg(ctx context.Context, o *leadcall.Org) error {
 	if err != nil {
 		return err
 	}
-	o.CreatedAt = truncMS(created)
+	o.CreatedAt = sqlshared.TruncMS(created)
 	return nil
 }
 
@@ -67,7 +68,7 @@ func (s *Store) Org(ctx context.Context, orgID string) (*leadcall.Org, error) {
 	if err != nil {
 		return nil, s.wrap(ctx, op, err)
 	}
-	if err := fromJSON(settings, &o.Settings); err != nil {
+	if err := sqlshared.FromJSON(settings, &o.Settings); err != nil {
 		return nil, leadcall.NewError(leadcall.CodeInternal, op, err)
 	}
 	o.CreatedAt = msTime(created)
@@ -86,7 +87,7 @@ func (s *Store) UpdateOrg(ctx context.Context, o *leadcall.Org) error {
 	case o.SeatLimit < 0:
 		return invalid(op, "seat_limit", "must not be negative")
 	}
-	settings, err := toJSON(o.Settings)
+	settings, err := sqlshared.ToJSON(o.Settings)
 	if err != nil {
 		return invalid(op, "settings", "%v", err)
 	}
@@ -142,7 +143,7 @@ func (s *Store) CreateRep(ctx context.Context, r *leadcall.Rep) error {
 	if err != nil {
 		return err
 	}
-	r.CreatedAt = truncMS(created)
+	r.CreatedAt = sqlshared.TruncMS(created)
 	return nil
 }
 

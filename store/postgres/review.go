@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
 const reviewColumns = `id, org_id, kind, call_id, number_e164, candidates, status, detail, resolution, created_at`
@@ -24,12 +25,12 @@ func scanReview(sc pgx.Row) (leadcall.ReviewItem, error) {
 	r.Kind = leadcall.ReviewKind(kind)
 	r.Status = leadcall.ReviewStatus(status)
 	r.CreatedAt = msTime(created)
-	if err := fromJSON(cand, &r.Candidates); err != nil {
+	if err := sqlshared.FromJSON(cand, &r.Candidates); err != nil {
 		return r, err
 	}
 	if resolution != nil {
 		r.Resolution = new(leadcall.Resolution)
-		if err := fromJSON(*resolution, r.Resolution); err != nil {
+		if err := sqlshared.FromJSON(*resolution, r.Resolution); err != nil {
 			return r, err
 		}
 	}
@@ -38,13 +39,13 @@ func scanReview(sc pgx.Row) (leadcall.ReviewItem, error) {
 
 // insertReview stores r (OrgID, CallID, Status and CreatedAt already set) and sets r.ID.
 func insertReview(ctx context.Context, tx pgx.Tx, r *leadcall.ReviewItem) error {
-	cand, err := toJSON(r.Candidates)
+	cand, err := sqlshared.ToJSON(r.Candidates)
 	if err != nil {
 		return err
 	}
 	var resolution *string
 	if r.Resolution != nil {
-		s, err := toJSON(r.Resolution)
+		s, err := sqlshared.ToJSON(r.Resolution)
 		if err != nil {
 			return err
 		}
@@ -93,15 +94,15 @@ func (s *Store) ListReview(ctx context.Context, f *leadcall.ReviewFilter) (*lead
 	if f == nil {
 		return nil, invalid(op, "filter", "required")
 	}
-	limit, err := listLimit(op, f.Limit)
+	limit, err := sqlshared.ListLimit(op, f.Limit)
 	if err != nil {
 		return nil, err
 	}
 	if f.Status != "" && f.Status != leadcall.ReviewOpen && f.Status != leadcall.ReviewResolved {
 		return nil, invalid(op, "status", "must be open, resolved or empty")
 	}
-	if len(f.Kinds) > maxFilterValues {
-		return nil, invalid(op, "kinds", "at most %d values", maxFilterValues)
+	if len(f.Kinds) > sqlshared.MaxFilterValues {
+		return nil, invalid(op, "kinds", "at most %d values", sqlshared.MaxFilterValues)
 	}
 	var a args
 	where := []string{"org_id = " + a.add(f.OrgID)}
@@ -137,8 +138,6 @@ func (s *Store) ListReview(ctx context.Context, f *leadcall.ReviewFilter) (*lead
 	return page, nil
 }
 
-var validActions = set(leadcall.ActionLogTo, leadcall.ActionCreateNew, leadcall.ActionIgnore, leadcall.ActionRetry)
-
 // ResolveReview marks an open item resolved with p.Resolution (a zero At is the store's
 // clock) and appends a review.resolved event (Data: the resolved item), in one transaction
 // that also, when p.Enqueue is set, enqueues a sync job for the item's call (its OrgID and
@@ -148,33 +147,13 @@ var validActions = set(leadcall.ActionLogTo, leadcall.ActionCreateNew, leadcall.
 // resolutions race: the second sees the first); CodeNotFound when it is not in the org.
 func (s *Store) ResolveReview(ctx context.Context, p *leadcall.ResolveReviewParams) (*leadcall.ReviewItem, []leadcall.Event, error) {
 	const op = "postgres: resolve review"
-	switch {
-	case p == nil:
-		return nil, nil, invalid(op, "params", "required")
-	case p.OrgID == "":
-		return nil, nil, invalid(op, "org_id", "required")
-	case !validActions[p.Resolution.Action]:
-		return nil, nil, invalid(op, "resolution.action", "unknown review action")
-	case p.Enqueue != nil && p.CallOutcome != "":
-		return nil, nil, invalid(op, "call_outcome", "cannot both enqueue a job and set an outcome")
-	}
-	var enq *leadcall.EnqueueParams
-	if p.Enqueue != nil {
-		e := *p.Enqueue
-		if e.OrgID == "" {
-			e.OrgID = p.OrgID
-		}
-		if e.OrgID != p.OrgID {
-			return nil, nil, invalid(op, "enqueue.org_id", "does not match the item's org")
-		}
-		if err := validateJobOptions(op, &e); err != nil {
-			return nil, nil, err
-		}
-		enq = &e
+	enq, err := sqlshared.ValidateResolve(op, p)
+	if err != nil {
+		return nil, nil, err
 	}
 	resolution := p.Resolution
-	resolution.At = truncMS(s.orNow(resolution.At))
-	resJSON, err := toJSON(resolution)
+	resolution.At = sqlshared.TruncMS(s.orNow(resolution.At))
+	resJSON, err := sqlshared.ToJSON(resolution)
 	if err != nil {
 		return nil, nil, invalid(op, "resolution", "%v", err)
 	}

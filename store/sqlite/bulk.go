@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
 // Multi-row statements.
@@ -195,7 +196,7 @@ func (s *Store) insertCallRows(ctx context.Context, tx *wtx, calls []leadcall.Ca
 func (s *Store) insertJobRows(ctx context.Context, tx *wtx, orgID string, calls []*leadcall.Call, now time.Time) error {
 	return s.runBulk(ctx, tx, bulkJobs, len(calls), func(a []any, i int) []any {
 		c := calls[i]
-		return append(a, orgID, c.ID, serialKey(c), c.StartedAt.UnixMilli(), s.cfg.MaxAttempts,
+		return append(a, orgID, c.ID, sqlshared.SerialKey(c), c.StartedAt.UnixMilli(), s.cfg.MaxAttempts,
 			c.ReceivedAt.UnixMilli(), now.UnixMilli(), now.UnixMilli())
 	}, nil)
 }
@@ -205,7 +206,7 @@ func (s *Store) insertJobRows(ctx context.Context, tx *wtx, orgID string, calls 
 func (s *Store) insertEvents(ctx context.Context, tx *wtx, evs []leadcall.Event) error {
 	return s.runBulk(ctx, tx, bulkEvents, len(evs), func(a []any, i int) []any {
 		ev := &evs[i]
-		ev.At = truncMS(ev.At)
+		ev.At = sqlshared.TruncMS(ev.At)
 		var data any
 		if len(ev.Data) > 0 {
 			data = string(ev.Data)

@@ -4,21 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/device"
-)
-
-// Call list limits.
-const (
-	defaultListLimit = 100
-	maxListLimit     = 1000
-	// maxFilterValues bounds each list in a filter (device IDs, types, ...).
-	maxFilterValues = 500
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
 const callColumns = `id, org_id, device_id, device_call_id, number_raw, number_e164, call_type, started_at,
@@ -51,86 +42,6 @@ func scanCall(sc interface{ Scan(...any) error }) (leadcall.Call, error) {
 	c.Outcome = leadcall.SyncOutcome(outc)
 	c.CRM = leadcall.CRMRefs{LeadID: lead.String, ContactID: contact.String, CallID: crmCall.String, TaskID: task.String}
 	return c, nil
-}
-
-var (
-	validDispositions = set(leadcall.DispositionSync, leadcall.DispositionLocal, leadcall.DispositionIgnored)
-	validSyncStatuses = set(leadcall.SyncNone, leadcall.SyncPending, leadcall.SyncSynced, leadcall.SyncReview, leadcall.SyncFailed)
-	validReviewKinds  = set(leadcall.ReviewDuplicateLead, leadcall.ReviewAmbiguous, leadcall.ReviewInvalidNumber, leadcall.ReviewFailed)
-)
-
-func set[T comparable](vs ...T) map[T]bool {
-	m := make(map[T]bool, len(vs))
-	for _, v := range vs {
-		m[v] = true
-	}
-	return m
-}
-
-// validateNewCall checks calls[i] and fills the defaults InsertCalls documents.
-func (s *Store) validateNewCall(op, orgID string, i int, nc *leadcall.NewCall) error {
-	c := nc.Call
-	field := func(name string) string { return fmt.Sprintf("calls[%d].%s", i, name) }
-	switch {
-	case c == nil:
-		return invalid(op, fmt.Sprintf("calls[%d]", i), "call is nil")
-	case c.OrgID != "" && c.OrgID != orgID:
-		return invalid(op, field("org_id"), "does not match the batch's org")
-	case c.DeviceID == "":
-		return invalid(op, field("device_id"), "required")
-	case c.DeviceCallID == "":
-		return invalid(op, field("device_call_id"), "required")
-	case !c.Type.Valid():
-		return invalid(op, field("type"), "unknown call type")
-	case c.StartedAt.IsZero():
-		return invalid(op, field("started_at"), "required")
-	case c.DurationS < 0:
-		return invalid(op, field("duration_s"), "must not be negative")
-	case !c.DeviceKind.Valid():
-		return invalid(op, field("device_kind"), "unknown device kind")
-	case !validDispositions[c.Disposition]:
-		return invalid(op, field("disposition"), "unknown disposition")
-	case c.SyncStatus != "" && !validSyncStatuses[c.SyncStatus]:
-		return invalid(op, field("sync_status"), "unknown sync status")
-	case nc.Enqueue && c.SyncStatus != "" && c.SyncStatus != leadcall.SyncPending:
-		return invalid(op, field("sync_status"), "a call enqueued for sync must be pending")
-	}
-	if r := nc.Review; r != nil {
-		switch {
-		case !validReviewKinds[r.Kind]:
-			return invalid(op, fmt.Sprintf("calls[%d].review.kind", i), "unknown review kind")
-		case r.Status != "" && r.Status != leadcall.ReviewOpen:
-			return invalid(op, fmt.Sprintf("calls[%d].review.status", i), "a new review item is open")
-		}
-	}
-	return nil
-}
-
-// normalizeCall returns the call as InsertCalls stores it.
-func normalizeCall(c leadcall.Call, orgID string, enqueue bool, now time.Time) leadcall.Call {
-	c.OrgID = orgID
-	c.ID = 0
-	c.StartedAt = truncMS(c.StartedAt)
-	if c.ReceivedAt.IsZero() {
-		c.ReceivedAt = now
-	}
-	c.ReceivedAt = truncMS(c.ReceivedAt)
-	if c.SyncStatus == "" {
-		c.SyncStatus = leadcall.SyncNone
-		if enqueue {
-			c.SyncStatus = leadcall.SyncPending
-		}
-	}
-	return c
-}
-
-// serialKey is the key that serialises a caller's jobs: the E.164 number, or the call's own
-// key when the number could not be parsed (such calls share no caller).
-func serialKey(c *leadcall.Call) string {
-	if c.NumberE164 != "" {
-		return c.NumberE164
-	}
-	return "call:" + strconv.FormatInt(c.ID, 10)
 }
 
 // Call returns a call.
@@ -178,17 +89,6 @@ func in[T ~string](a *args, vs []T) string {
 	return "(" + strings.Join(ph, ", ") + ")"
 }
 
-// listLimit applies the default and the cap; negative is CodeInvalid.
-func listLimit(op string, limit int) (int, error) {
-	if limit < 0 {
-		return 0, invalid(op, "limit", "must not be negative")
-	}
-	if limit == 0 {
-		return defaultListLimit, nil
-	}
-	return min(limit, maxListLimit), nil
-}
-
 // ListCalls returns calls matching f, newest first (StartedAt, then ID, descending), with a
 // cursor for the next page. Limit defaults to 100 and is capped at 1000; each list in f may
 // hold at most 500 values. RepID selects the calls whose RepID (the device's rep when the
@@ -196,21 +96,9 @@ func listLimit(op string, limit int) (int, error) {
 // CodeInvalid; an unknown org is CodeNotFound.
 func (s *Store) ListCalls(ctx context.Context, f *leadcall.CallFilter) (*leadcall.CallPage, error) {
 	const op = "sqlite: list calls"
-	if f == nil {
-		return nil, invalid(op, "filter", "required")
-	}
-	limit, err := listLimit(op, f.Limit)
+	limit, err := sqlshared.ValidateCallFilter(op, f)
 	if err != nil {
 		return nil, err
-	}
-	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
-		return nil, invalid(op, "to", "before from")
-	}
-	for name, n := range map[string]int{"device_ids": len(f.DeviceIDs), "types": len(f.Types),
-		"sync_status": len(f.SyncStatus), "outcomes": len(f.Outcomes), "disposition": len(f.Disposition)} {
-		if n > maxFilterValues {
-			return nil, invalid(op, name, "at most %d values", maxFilterValues)
-		}
 	}
 	var a args
 	where := []string{"org_id = " + a.add(f.OrgID)}

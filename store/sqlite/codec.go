@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"database/sql"
-	"encoding/base64"
-	"encoding/json"
-	"fmt"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 	"strconv"
 	"strings"
 	"time"
@@ -29,14 +27,6 @@ func fromMillis(v sql.NullInt64) time.Time {
 	return time.UnixMilli(v.Int64).UTC()
 }
 
-// truncMS truncates t to what the store keeps.
-func truncMS(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Time{}
-	}
-	return time.UnixMilli(t.UnixMilli()).UTC()
-}
-
 // nullString stores "" as NULL (CRM IDs, credential hashes): NULL lets COALESCE keep the
 // first value written, and lets a unique index ignore absent values.
 func nullString(s string) any {
@@ -54,23 +44,6 @@ func nullID(id int64) any {
 	return id
 }
 
-// toJSON encodes v for a JSON text column.
-func toJSON(v any) (string, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	return string(b), nil
-}
-
-// fromJSON decodes a JSON text column into v.
-func fromJSON(s string, v any) error {
-	if s == "" {
-		return nil
-	}
-	return json.Unmarshal([]byte(s), v)
-}
-
 // placeholders returns "$from, $from+1, ..." for n arguments.
 func placeholders(from, n int) string {
 	var b strings.Builder
@@ -84,42 +57,15 @@ func placeholders(from, n int) string {
 	return b.String()
 }
 
-// Cursors are opaque to callers: base64url of a versioned, kind-tagged text, so a cursor from
-// one list is refused by another.
+// Cursors are made and read by sqlshared; these names keep the store's code short.
 
 const (
-	callCursorTag   = "calls1"
-	reviewCursorTag = "review1"
+	callCursorTag   = sqlshared.CallCursorTag
+	reviewCursorTag = sqlshared.ReviewCursorTag
 )
 
-func encodeCursor(tag string, parts ...int64) string {
-	s := tag
-	for _, p := range parts {
-		s += ":" + strconv.FormatInt(p, 10)
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte(s))
-}
+func encodeCursor(tag string, parts ...int64) string { return sqlshared.EncodeCursor(tag, parts...) }
 
-// decodeCursor parses a cursor made by encodeCursor with the same tag and n parts.
 func decodeCursor(cursor, tag string, n int) ([]int64, error) {
-	if len(cursor) > 200 {
-		return nil, fmt.Errorf("malformed cursor")
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil {
-		return nil, fmt.Errorf("malformed cursor")
-	}
-	fields := strings.Split(string(raw), ":")
-	if len(fields) != n+1 || fields[0] != tag {
-		return nil, fmt.Errorf("malformed cursor")
-	}
-	out := make([]int64, n)
-	for i, f := range fields[1:] {
-		v, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("malformed cursor")
-		}
-		out[i] = v
-	}
-	return out, nil
+	return sqlshared.DecodeCursor(cursor, tag, n)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/device"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
 const deviceColumns = `org_id, id, kind, nickname, rep_id, active, model, os, app_version, battery, sims,
@@ -28,7 +29,7 @@ func scanDevice(sc interface{ Scan(...any) error }) (leadcall.Device, error) {
 		return d, err
 	}
 	d.Kind = device.Kind(kind)
-	if err := fromJSON(sims, &d.SIMs); err != nil {
+	if err := sqlshared.FromJSON(sims, &d.SIMs); err != nil {
 		return d, fmt.Errorf("device %q sims: %w", d.ID, err)
 	}
 	d.CreatedAt = time.UnixMilli(created).UTC()
@@ -83,7 +84,7 @@ func (s *Store) CreateDevice(ctx context.Context, d *leadcall.Device) error {
 	if err := validateDevice(op, d); err != nil {
 		return err
 	}
-	sims, err := toJSON(d.SIMs)
+	sims, err := sqlshared.ToJSON(d.SIMs)
 	if err != nil {
 		return invalid(op, "sims", "%v", err)
 	}
@@ -116,7 +117,7 @@ func (s *Store) CreateDevice(ctx context.Context, d *leadcall.Device) error {
 	if err != nil {
 		return err
 	}
-	d.CreatedAt = truncMS(created)
+	d.CreatedAt = sqlshared.TruncMS(created)
 	d.AssignmentsVersion = 0
 	return nil
 }
@@ -280,7 +281,7 @@ func (s *Store) RecordHeartbeat(ctx context.Context, hb *leadcall.Heartbeat) err
 	case hb.DeviceID == "":
 		return invalid(op, "device_id", "required")
 	}
-	sims, err := toJSON(hb.SIMs)
+	sims, err := sqlshared.ToJSON(hb.SIMs)
 	if err != nil {
 		return invalid(op, "sims", "%v", err)
 	}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 	msqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -73,21 +73,14 @@ func classify(err error) leadcall.Code {
 	return leadcall.CodeInternal
 }
 
-// Helpers that build classified errors. Messages never contain phone numbers, tokens or
-// hashes: only IDs and field names.
+// The classified errors that do not depend on the database are built by sqlshared.
 
 func invalid(op, field, format string, args ...any) error {
-	return &leadcall.Error{Code: leadcall.CodeInvalid, Op: op, Field: field, Message: fmt.Sprintf(format, args...)}
+	return sqlshared.Invalid(op, field, format, args...)
 }
 
-func notFound(op, format string, args ...any) error {
-	return leadcall.Errorf(leadcall.CodeNotFound, op, format, args...)
-}
+func notFound(op, format string, args ...any) error { return sqlshared.NotFound(op, format, args...) }
 
-func conflict(op, format string, args ...any) error {
-	return leadcall.Errorf(leadcall.CodeConflict, op, format, args...)
-}
+func conflict(op, format string, args ...any) error { return sqlshared.Conflict(op, format, args...) }
 
-func leaseLost(op string, jobID int64) error {
-	return fmt.Errorf("%s: job %d: %w", op, jobID, leadcall.ErrLeaseLost)
-}
+func leaseLost(op string, jobID int64) error { return sqlshared.LeaseLost(op, jobID) }

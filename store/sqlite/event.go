@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
 // Event list limits.
@@ -72,7 +73,7 @@ func (s *Store) insertEvent(ctx context.Context, tx *wtx, ev *leadcall.Event) er
 	if err != nil {
 		return err
 	}
-	ev.At = truncMS(ev.At)
+	ev.At = sqlshared.TruncMS(ev.At)
 	return nil
 }
 

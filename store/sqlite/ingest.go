@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
 // keysPerLookup bounds the IN list that finds the IDs of duplicate calls.
@@ -37,7 +38,7 @@ func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.
 		return nil, invalid(op, "org_id", "required")
 	}
 	for i := range calls {
-		if err := s.validateNewCall(op, orgID, i, &calls[i]); err != nil {
+		if err := sqlshared.ValidateNewCall(op, orgID, i, &calls[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -48,7 +49,7 @@ func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.
 	now := s.now()
 	stored := make([]leadcall.Call, len(calls))
 	for i, nc := range calls {
-		stored[i] = normalizeCall(*nc.Call, orgID, nc.Enqueue, now)
+		stored[i] = sqlshared.NormalizeCall(*nc.Call, orgID, nc.Enqueue, now)
 	}
 	reviews := make([]leadcall.ReviewItem, len(calls))
 	enqueued, withReview := 0, 0
@@ -128,7 +129,7 @@ func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.
 			}
 			r := *calls[i].Review
 			r.OrgID, r.CallID, r.Status = orgID, c.ID, leadcall.ReviewOpen
-			r.CreatedAt = truncMS(s.orNow(r.CreatedAt))
+			r.CreatedAt = sqlshared.TruncMS(s.orNow(r.CreatedAt))
 			if err := insertReview(ctx, tx, &r); err != nil {
 				return err
 			}

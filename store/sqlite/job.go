@@ -10,10 +10,8 @@ import (
 
 	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/crm"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
-
-// maxClaimLimit caps ClaimParams.Limit.
-const maxClaimLimit = 1000
 
 const jobColumns = `id, org_id, call_id, serial_key, order_at, state, step, mode, target_module, target_id,
 	attempt, max_attempts, run_at, lease_owner, lease_token, lease_expires_at, last_error, created_at`
@@ -40,13 +38,6 @@ func scanJob(sc interface{ Scan(...any) error }) (leadcall.Job, error) {
 	j.CreatedAt = time.UnixMilli(createdAt).UTC()
 	return j, nil
 }
-
-var (
-	validSteps    = set(leadcall.StepStart, leadcall.StepWhoResolved, leadcall.StepLeadCreated, leadcall.StepCallCreated, leadcall.StepTaskCreated)
-	validModes    = set(leadcall.ModeNormal, leadcall.ModeLogTo, leadcall.ModeCreateNew)
-	validOutcomes = set(leadcall.AttemptSuccess, leadcall.AttemptAdopt, leadcall.AttemptRejectedSafe, leadcall.AttemptAmbiguous, leadcall.AttemptPermanent)
-	finalStatuses = set(leadcall.SyncSynced, leadcall.SyncReview, leadcall.SyncFailed, leadcall.SyncNone)
-)
 
 // insertJobSQL enqueues a ready job at step start. The partial unique index allows one active
 // (ready or running) job per call; a clash inserts nothing and returns no row.
@@ -94,21 +85,14 @@ const claimEligible = `
 // needs FOR UPDATE SKIP LOCKED (and a per-serial-key guard) instead.
 func (s *Store) ClaimJobs(ctx context.Context, p *leadcall.ClaimParams) ([]leadcall.Job, error) {
 	const op = "sqlite: claim jobs"
-	switch {
-	case p == nil:
-		return nil, invalid(op, "params", "required")
-	case p.Limit <= 0:
-		return nil, invalid(op, "limit", "must be positive")
-	case p.Lease <= 0:
-		return nil, invalid(op, "lease", "must be positive")
-	case p.Now.IsZero():
-		return nil, invalid(op, "now", "required")
+	limit, err := sqlshared.ValidateClaim(op, p)
+	if err != nil {
+		return nil, err
 	}
-	limit := min(p.Limit, maxClaimLimit)
 	now := p.Now.UnixMilli()
 	expires := p.Now.Add(p.Lease).UnixMilli()
 	jobs := []leadcall.Job{}
-	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
+	err = s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		jobs = jobs[:0]
 		ids, err := queryIDs(ctx, tx,
 			`SELECT o.id FROM outbox o WHERE o.state = 'running' AND o.lease_expires_at < $1 AND `+claimEligible+`
@@ -219,8 +203,8 @@ func storeFinalSyncState(ctx context.Context, tx *wtx, callID int64, st *leadcal
 // holds the lease. CodeInvalid for an unknown step.
 func (s *Store) AdvanceJob(ctx context.Context, f leadcall.Fence, step leadcall.JobStep, st *leadcall.CallSyncState) error {
 	const op = "sqlite: advance job"
-	if !validSteps[step] {
-		return invalid(op, "step", "unknown step")
+	if err := sqlshared.ValidateAdvance(op, step); err != nil {
+		return err
 	}
 	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		fj, err := s.fence(ctx, tx, op, f, step, s.now())
@@ -256,17 +240,8 @@ func scanAttempt(sc interface{ Scan(...any) error }) (leadcall.SyncAttempt, erro
 // FinishedAt is set.
 func (s *Store) RecordIntent(ctx context.Context, f leadcall.Fence, a *leadcall.SyncAttempt, step leadcall.JobStep, st *leadcall.CallSyncState) error {
 	const op = "sqlite: record intent"
-	switch {
-	case step != "" && !validSteps[step]:
-		return invalid(op, "step", "unknown step")
-	case a == nil:
-		return invalid(op, "attempt", "required")
-	case a.JobID != 0 && a.JobID != f.JobID:
-		return invalid(op, "job_id", "does not match the fence")
-	case a.Op == "":
-		return invalid(op, "op", "required")
-	case !a.FinishedAt.IsZero():
-		return invalid(op, "finished_at", "an intent is not finished yet")
+	if err := sqlshared.ValidateIntent(op, f, a, step); err != nil {
+		return err
 	}
 	started := s.orNow(a.StartedAt)
 	var id int64
@@ -293,7 +268,7 @@ func (s *Store) RecordIntent(ctx context.Context, f leadcall.Fence, a *leadcall.
 	if err != nil {
 		return err
 	}
-	a.ID, a.JobID, a.LeaseToken, a.Attempt, a.StartedAt = id, f.JobID, f.LeaseToken, attempt, truncMS(started)
+	a.ID, a.JobID, a.LeaseToken, a.Attempt, a.StartedAt = id, f.JobID, f.LeaseToken, attempt, sqlshared.TruncMS(started)
 	return nil
 }
 
@@ -303,15 +278,8 @@ func (s *Store) RecordIntent(ctx context.Context, f leadcall.Fence, a *leadcall.
 // must be a known AttemptOutcome; a zero FinishedAt is the store's clock.
 func (s *Store) FinishAttempt(ctx context.Context, f leadcall.Fence, a *leadcall.SyncAttempt, step leadcall.JobStep, st *leadcall.CallSyncState) error {
 	const op = "sqlite: finish attempt"
-	switch {
-	case a == nil:
-		return invalid(op, "attempt", "required")
-	case a.ID <= 0:
-		return invalid(op, "id", "required")
-	case !validOutcomes[a.Outcome]:
-		return invalid(op, "outcome", "unknown attempt outcome")
-	case step != "" && !validSteps[step]:
-		return invalid(op, "step", "unknown step")
+	if err := sqlshared.ValidateFinish(op, a, step); err != nil {
+		return err
 	}
 	finished := s.orNow(a.FinishedAt)
 	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
@@ -330,7 +298,7 @@ func (s *Store) FinishAttempt(ctx context.Context, f leadcall.Fence, a *leadcall
 	if err != nil {
 		return err
 	}
-	a.FinishedAt = truncMS(finished)
+	a.FinishedAt = sqlshared.TruncMS(finished)
 	return nil
 }
 
@@ -425,46 +393,21 @@ func (s *Store) ReleaseJob(ctx context.Context, f leadcall.Fence, st *leadcall.C
 // (Data: the stored Call; none for status none), then review.created. Fenced.
 func (s *Store) CompleteJob(ctx context.Context, f leadcall.Fence, p *leadcall.CompleteJobParams) ([]leadcall.Event, error) {
 	const op = "sqlite: complete job"
-	if p == nil {
-		return nil, invalid(op, "params", "required")
+	done, err := sqlshared.ValidateComplete(op, p)
+	if err != nil {
+		return nil, err
 	}
-	status := p.SyncStatus
-	if status == "" {
-		status = leadcall.SyncSynced
-		if p.Dead {
-			status = leadcall.SyncFailed
-		}
-	}
-	if !finalStatuses[status] {
-		return nil, invalid(op, "sync_status", "must be synced, review, failed or none")
-	}
-	if p.Review != nil && !validReviewKinds[p.Review.Kind] {
-		return nil, invalid(op, "review.kind", "unknown review kind")
-	}
-	state := leadcall.JobDone
-	if p.Dead {
-		state = leadcall.JobDead
-	}
-	st := p.State
-	if p.Outcome != "" {
-		st.Outcome = p.Outcome
-	}
+	status, state, st := done.Status, done.State, done.Sync
 	now := s.orNow(p.Now)
 	var attemptFinished time.Time
 	if p.Attempt != nil {
-		switch {
-		case p.Attempt.ID <= 0:
-			return nil, invalid(op, "attempt.id", "required")
-		case !validOutcomes[p.Attempt.Outcome]:
-			return nil, invalid(op, "attempt.outcome", "unknown attempt outcome")
-		}
 		attemptFinished = s.orNow(p.Attempt.FinishedAt)
 	}
 	var (
 		evs    []leadcall.Event
 		review leadcall.ReviewItem
 	)
-	err := s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
+	err = s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		evs = nil
 		var orgID string
 		var callID int64
@@ -505,7 +448,7 @@ func (s *Store) CompleteJob(ctx context.Context, f leadcall.Fence, p *leadcall.C
 		if review.CreatedAt.IsZero() {
 			review.CreatedAt = now
 		}
-		review.CreatedAt = truncMS(review.CreatedAt)
+		review.CreatedAt = sqlshared.TruncMS(review.CreatedAt)
 		if err := insertReview(ctx, tx, &review); err != nil {
 			return err
 		}
@@ -533,7 +476,7 @@ var completionEvents = map[leadcall.SyncStatus]leadcall.EventType{
 // CodeConflict when it already has an active (ready or running) job.
 func (s *Store) EnqueueJob(ctx context.Context, p *leadcall.EnqueueParams) (*leadcall.Job, error) {
 	const op = "sqlite: enqueue job"
-	if err := s.validateEnqueue(op, p); err != nil {
+	if err := sqlshared.ValidateEnqueue(op, p); err != nil {
 		return nil, err
 	}
 	var job *leadcall.Job
@@ -546,31 +489,6 @@ func (s *Store) EnqueueJob(ctx context.Context, p *leadcall.EnqueueParams) (*lea
 		return nil, err
 	}
 	return job, nil
-}
-
-func (s *Store) validateEnqueue(op string, p *leadcall.EnqueueParams) error {
-	switch {
-	case p == nil:
-		return invalid(op, "params", "required")
-	case p.OrgID == "":
-		return invalid(op, "org_id", "required")
-	case p.CallID <= 0:
-		return invalid(op, "call_id", "required")
-	}
-	return validateJobOptions(op, p)
-}
-
-// validateJobOptions checks the mode, target and attempts of an enqueue.
-func validateJobOptions(op string, p *leadcall.EnqueueParams) error {
-	switch {
-	case p.Mode != "" && !validModes[p.Mode]:
-		return invalid(op, "mode", "unknown job mode")
-	case p.Mode == leadcall.ModeLogTo && (p.TargetModule == "" || p.TargetID == ""):
-		return invalid(op, "target_id", "log_to needs a target module and ID")
-	case p.MaxAttempts < 0:
-		return invalid(op, "max_attempts", "must not be negative")
-	}
-	return nil
 }
 
 // enqueue is EnqueueJob inside tx; p has been validated.
@@ -589,7 +507,7 @@ func (s *Store) enqueue(ctx context.Context, tx *wtx, op string, p *leadcall.Enq
 	}
 	now := s.orNow(p.Now)
 	var id int64
-	err = tx.QueryRowContext(ctx, insertJobSQL, p.OrgID, c.ID, serialKey(c), c.StartedAt.UnixMilli(), string(mode),
+	err = tx.QueryRowContext(ctx, insertJobSQL, p.OrgID, c.ID, sqlshared.SerialKey(c), c.StartedAt.UnixMilli(), string(mode),
 		string(p.TargetModule), p.TargetID, maxAttempts, now.UnixMilli(), now.UnixMilli()).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, conflict(op, "call %d already has an active sync job", c.ID)
