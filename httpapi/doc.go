@@ -12,14 +12,38 @@
 // (leadcall.Device.TokenHash); the token identifies the device and its org, so a device can only
 // ever write its own calls. Pairing codes are created with the device (POST /v1/devices, or
 // again with POST /v1/devices/{id}/pairing-code), stored as SHA-256, expire after
-// Config.PairingTTL and work once.
+// Config.PairingTTL and work once: the code is cleared in the same store write that sets the
+// token. Two replicas redeeming one code at the same instant could both answer, but the second
+// write replaces the first token, so one token works afterwards.
 //
 // The manager API takes the bootstrap admin token (Config.AdminToken, LEADCALL_ADMIN_TOKEN in
 // examples/server) as "Authorization: Bearer <token>", compared in constant time, and acts on
-// Config.OrgID. Users with roles (admin, manager, rep), browser sessions, per-user API tokens,
-// the dashboard and the live stream (GET /v1/stream) are not part of this package yet: they
-// come with the dashboard slice, which will add a second authenticator beside the admin token
-// and a role check per route.
+// Config.OrgID.
+//
+// # Not here yet
+//
+// This is the first slice of DESIGN.md §6. The dashboard slice adds: users with roles (admin,
+// manager, rep) and a role check per route, browser sessions (HttpOnly, SameSite cookies with
+// Origin checks) and per-user API tokens beside the admin token, the web dashboard, the live
+// stream GET /v1/stream (WebSocket, resume with ?after=ID from Store.Events), and the routes
+// GET /v1/calls.csv, GET /v1/recovery, GET /v1/reports/summary and POST /v1/backfill.
+//
+// # Routes
+//
+//	GET  /healthz, GET /readyz, GET /metrics
+//	POST /v1/device/enroll, /v1/device/heartbeat, /v1/device/calls
+//	GET|PUT /v1/settings
+//	POST|GET /v1/reps; PUT /v1/reps/{id}/crm-user; GET /v1/crm/users, /v1/crm/lead-sources
+//	POST|GET /v1/devices; PATCH /v1/devices/{id}; POST /v1/devices/{id}/pairing-code
+//	PUT /v1/devices/{id}/assignment; GET /v1/devices/{id}/assignments
+//	GET /v1/calls (from, to, device, type, outcome, sync_status, limit, cursor)
+//	GET /v1/review (status, kind, limit, cursor); POST /v1/review/{id}/resolve
+//
+// GET /readyz answers 200 when the store and the CRM answer (Readiness), 503 otherwise; the CRM
+// check is cached for Config.ReadyCacheTTL. GET /metrics serves Config.Registry:
+// leadcall_http_requests_total{route,status}, leadcall_http_request_duration_seconds{route},
+// leadcall_ingested_calls_total{status} and leadcall_sync_jobs{state} (read from the store at
+// scrape time).
 //
 // # Errors
 //

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -58,6 +59,15 @@ func TestHealthReadyAndMetrics(t *testing.T) {
 	require.Equal(t, http.StatusOK, r.status)
 	require.Contains(t, string(r.body), `leadcall_http_requests_total{route="GET /readyz",status="200"} 1`)
 	require.Contains(t, string(r.body), "leadcall_http_request_duration_seconds")
+	require.Contains(t, string(r.body), `leadcall_sync_jobs{state="ready"} 0`)
+
+	// A call to sync makes a ready job (the Engine's workers are not started here).
+	_, token := e.pairedDevice("campaign")
+	r = e.do("POST", "/v1/device/calls", token, map[string]any{"calls": []any{call("m1", "9876512345", "missed", time.Now().Add(time.Second))}})
+	require.Equal(t, http.StatusOK, r.status)
+	r = e.do("GET", "/metrics", "", nil)
+	require.Contains(t, string(r.body), `leadcall_sync_jobs{state="ready"} 1`)
+	require.Contains(t, string(r.body), `leadcall_ingested_calls_total{status="accepted"} 1`)
 }
 
 func TestReadyReportsMissingSyncKeyAndCaches(t *testing.T) {

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"cmp"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
@@ -143,7 +144,7 @@ func New(cfg Config) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	m, err := newMetrics(cfg.Registry)
+	m, err := newMetrics(cfg.Registry, cfg.Store, cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -211,19 +212,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	elapsed := time.Since(start)
 	s.metrics.requests.WithLabelValues(route, strconv.Itoa(rec.status)).Inc()
 	s.metrics.duration.WithLabelValues(route).Observe(elapsed.Seconds())
-	attrs := []any{"method", r.Method, "route", route, "status", rec.status, "duration", elapsed}
+	// The path is not logged: the route pattern names it without IDs or query strings.
+	attrs := []slog.Attr{slog.String("method", r.Method), slog.String("route", route),
+		slog.Int("status", rec.status), slog.Duration("duration", elapsed)}
 	if rec.deviceID != "" {
-		attrs = append(attrs, "device_id", rec.deviceID)
+		attrs = append(attrs, slog.String("device_id", rec.deviceID))
 	}
-	s.log.LogAttrs(r.Context(), slog.LevelInfo, "http request", argsToAttrs(attrs)...)
-}
-
-func argsToAttrs(args []any) []slog.Attr {
-	out := make([]slog.Attr, 0, len(args)/2)
-	for i := 0; i+1 < len(args); i += 2 {
-		out = append(out, slog.Any(args[i].(string), args[i+1]))
-	}
-	return out
+	s.log.LogAttrs(r.Context(), slog.LevelInfo, "http request", attrs...)
 }
 
 // statusWriter remembers the status and, for the request log, the authenticated device.
@@ -309,7 +304,9 @@ type metrics struct {
 	ingested *prometheus.CounterVec
 }
 
-func newMetrics(reg *prometheus.Registry) (*metrics, error) {
+func newMetrics(reg *prometheus.Registry, store leadcall.Store, log *slog.Logger) (*metrics, error) {
+	jobs := &jobCollector{store: store, log: log, desc: prometheus.NewDesc("leadcall_sync_jobs",
+		"Sync jobs in the store by state, across orgs, read at scrape time.", []string{"state"}, nil)}
 	m := &metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "leadcall_http_requests_total", Help: "HTTP requests by route pattern and status.",
@@ -322,10 +319,35 @@ func newMetrics(reg *prometheus.Registry) (*metrics, error) {
 			Name: "leadcall_ingested_calls_total", Help: "Calls posted by devices, by ingest status.",
 		}, []string{"status"}),
 	}
-	for _, c := range []prometheus.Collector{m.requests, m.duration, m.ingested} {
+	for _, c := range []prometheus.Collector{m.requests, m.duration, m.ingested, jobs} {
 		if err := reg.Register(c); err != nil {
 			return nil, leadcall.NewError(leadcall.CodeInvalid, "httpapi: register metrics", err)
 		}
 	}
 	return m, nil
+}
+
+// jobCollector reports the outbox's job counts (Store.JobCounts) when scraped.
+type jobCollector struct {
+	store leadcall.Store
+	log   *slog.Logger
+	desc  *prometheus.Desc
+}
+
+// jobScrapeTimeout bounds the store query of one scrape.
+const jobScrapeTimeout = 5 * time.Second
+
+func (c *jobCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c *jobCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), jobScrapeTimeout)
+	defer cancel()
+	counts, err := c.store.JobCounts(ctx)
+	if err != nil {
+		c.log.Warn("httpapi: job counts for metrics", "err", err)
+		return
+	}
+	for _, st := range []leadcall.JobState{leadcall.JobReady, leadcall.JobRunning, leadcall.JobDone, leadcall.JobDead} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[st]), string(st))
+	}
 }
