@@ -3,16 +3,12 @@ package postgres
 import (
 	"context"
 	"embed"
-	"fmt"
 	"io/fs"
-	"path"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
 //go:embed migrations/*.sql
@@ -25,32 +21,16 @@ type migration struct {
 	sql     string
 }
 
-// loadMigrations reads the migrations in fsys, named NNNN_name.sql, in version order.
-// Versions must start at 1 and have no gaps.
+// loadMigrations reads the migrations in fsys, named migrations/NNNN_name.sql, in version
+// order; see sqlshared.LoadMigrations.
 func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
+	shared, err := sqlshared.LoadMigrations(fsys)
 	if err != nil {
 		return nil, err
 	}
-	var out []migration
-	for _, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", base)
-		}
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: base, sql: string(b)})
-	}
-	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: version %d, want %d (no gaps or duplicates)", m.name, m.version, i+1)
-		}
+	out := make([]migration, len(shared))
+	for i, m := range shared {
+		out[i] = migration{version: m.Version, name: m.Name, sql: m.SQL}
 	}
 	return out, nil
 }
@@ -93,32 +73,30 @@ func (s *Store) applyMigrations(ctx context.Context, op string, ms []migration) 
 			)`); err != nil {
 				return err
 			}
-			var current int64
-			if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-				return err
+			applied, err := sqlshared.ApplyMigration(ctx, migrationTx{tx}, op, "schema", len(ms),
+				sqlshared.Migration{Version: m.version, Name: m.name, SQL: m.sql}, s.now(), ErrSchemaTooNew)
+			if applied {
+				s.cfg.Logger.Info("postgres: applied migration", "version", m.version, "name", m.name)
 			}
-			if current > int64(len(ms)) {
-				return &leadcall.Error{Code: leadcall.CodeInternal, Op: op,
-					Err: fmt.Errorf("%w: the schema is at version %d, this build knows versions up to %d",
-						ErrSchemaTooNew, current, len(ms))}
-			}
-			if current >= int64(m.version) {
-				return nil // already applied
-			}
-			if _, err := tx.Exec(ctx, m.sql); err != nil {
-				return fmt.Errorf("%s: %w", m.name, err)
-			}
-			if _, err := tx.Exec(ctx,
-				`INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-				m.version, m.name, s.now().UnixMilli()); err != nil {
-				return err
-			}
-			s.cfg.Logger.Info("postgres: applied migration", "version", m.version, "name", m.name)
-			return nil
+			return err
 		})
 		if err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// migrationTx runs a migration in a PostgreSQL transaction.
+type migrationTx struct{ tx pgx.Tx }
+
+func (m migrationTx) AppliedVersion(ctx context.Context) (int64, error) {
+	var v int64
+	err := m.tx.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	return v, err
+}
+
+func (m migrationTx) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := m.tx.Exec(ctx, query, args...)
+	return err
 }

@@ -4,14 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"fmt"
 	"io/fs"
-	"path"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
 //go:embed migrations/*.sql
@@ -24,32 +20,16 @@ type migration struct {
 	sql     string
 }
 
-// loadMigrations reads the embedded migrations, named NNNN_name.sql, in version order.
-// Versions must start at 1 and have no gaps.
+// loadMigrations reads the migrations in fsys, named migrations/NNNN_name.sql, in version
+// order; see sqlshared.LoadMigrations.
 func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
+	shared, err := sqlshared.LoadMigrations(fsys)
 	if err != nil {
 		return nil, err
 	}
-	var out []migration
-	for _, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v <= 0 {
-			return nil, fmt.Errorf("migration %s: name must be NNNN_name.sql", base)
-		}
-		b, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: base, sql: string(b)})
-	}
-	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
-	for i, m := range out {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %s: version %d, want %d (no gaps or duplicates)", m.name, m.version, i+1)
-		}
+	out := make([]migration, len(shared))
+	for i, m := range shared {
+		out[i] = migration{version: m.Version, name: m.Name, sql: m.SQL}
 	}
 	return out, nil
 }
@@ -80,25 +60,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	}
 	for _, m := range ms {
 		err := s.writeDirect(ctx, op, func(ctx context.Context, tx *sql.Tx) error {
-			var current sql.NullInt64
-			if err := tx.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&current); err != nil {
-				return err
-			}
-			if int(current.Int64) > len(ms) {
-				return &leadcall.Error{Code: leadcall.CodeInternal, Op: op,
-					Err: fmt.Errorf("%w: the database is at version %d, this build knows versions up to %d",
-						ErrSchemaTooNew, current.Int64, len(ms))}
-			}
-			if int(current.Int64) >= m.version {
-				return nil // already applied
-			}
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return fmt.Errorf("%s: %w", m.name, err)
-			}
-			_, err := tx.ExecContext(ctx,
-				`INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
-				m.version, m.name, s.now().UnixMilli())
-			if err == nil {
+			applied, err := sqlshared.ApplyMigration(ctx, migrationTx{tx}, op, "database", len(ms),
+				sqlshared.Migration{Version: m.version, Name: m.name, SQL: m.sql}, s.now(), ErrSchemaTooNew)
+			if applied {
 				s.cfg.Logger.Info("sqlite: applied migration", "version", m.version, "name", m.name)
 			}
 			return err
@@ -108,4 +72,18 @@ func (s *Store) migrate(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// migrationTx runs a migration in a SQLite transaction.
+type migrationTx struct{ tx *sql.Tx }
+
+func (m migrationTx) AppliedVersion(ctx context.Context) (int64, error) {
+	var v sql.NullInt64
+	err := m.tx.QueryRowContext(ctx, `SELECT MAX(version) FROM schema_migrations`).Scan(&v)
+	return v.Int64, err
+}
+
+func (m migrationTx) Exec(ctx context.Context, query string, args ...any) error {
+	_, err := m.tx.ExecContext(ctx, query, args...)
+	return err
 }

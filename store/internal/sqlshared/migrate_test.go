@@ -1,11 +1,17 @@
 package sqlshared
 
 import (
+	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/leadcall/leadcall"
 )
 
 func TestLoadMigrations(t *testing.T) {
@@ -36,4 +42,57 @@ func TestLoadMigrations(t *testing.T) {
 		_, err := LoadMigrations(fsys)
 		require.Error(t, err, name)
 	}
+}
+
+// fakeMigrationTx records the statements a migration runs.
+type fakeMigrationTx struct {
+	version int64
+	execs   []string
+	failOn  string
+}
+
+func (f *fakeMigrationTx) AppliedVersion(context.Context) (int64, error) { return f.version, nil }
+
+func (f *fakeMigrationTx) Exec(_ context.Context, query string, args ...any) error {
+	if query == f.failOn {
+		return errBoom
+	}
+	f.execs = append(f.execs, fmt.Sprint(query, args))
+	return nil
+}
+
+var errBoom = errors.New("boom")
+
+func TestApplyMigration(t *testing.T) {
+	ctx := t.Context()
+	now := time.UnixMilli(1_700_000_000_123)
+	errTooNew := errors.New("too new")
+	m2 := Migration{Version: 2, Name: "0002_b.sql", SQL: "CREATE TABLE b (x INT)"}
+
+	tx := &fakeMigrationTx{version: 1}
+	applied, err := ApplyMigration(ctx, tx, op, "schema", 2, m2, now, errTooNew)
+	require.NoError(t, err)
+	require.True(t, applied)
+	require.Equal(t, []string{"CREATE TABLE b (x INT)[]",
+		"INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)[2 0002_b.sql 1700000000123]"}, tx.execs)
+
+	tx = &fakeMigrationTx{version: 2}
+	applied, err = ApplyMigration(ctx, tx, op, "schema", 2, m2, now, errTooNew)
+	require.NoError(t, err)
+	require.False(t, applied, "already applied")
+	require.Empty(t, tx.execs)
+
+	tx = &fakeMigrationTx{version: 3}
+	applied, err = ApplyMigration(ctx, tx, op, "database", 2, m2, now, errTooNew)
+	require.False(t, applied)
+	require.ErrorIs(t, err, errTooNew)
+	require.Equal(t, leadcall.CodeInternal, leadcall.CodeOf(err))
+	require.Contains(t, err.Error(), "the database is at version 3, this build knows versions up to 2")
+	require.Empty(t, tx.execs)
+
+	tx = &fakeMigrationTx{version: 1, failOn: m2.SQL}
+	applied, err = ApplyMigration(ctx, tx, op, "schema", 2, m2, now, errTooNew)
+	require.False(t, applied)
+	require.ErrorIs(t, err, errBoom)
+	require.Contains(t, err.Error(), "0002_b.sql")
 }
