@@ -25,7 +25,7 @@ const adminToken = "test-admin-token-0123456789"
 
 // env is a Server over a real SQLite file and an in-memory CRM.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *httpapi.Server
 	eng     *leadcall.Engine
 	store   *sqlite.Store
@@ -52,7 +52,7 @@ func (c *clock) Advance(d time.Duration) {
 }
 
 // newEnv boots a Server for org "default"; tweak changes its Config before New.
-func newEnv(t *testing.T, tweak func(*httpapi.Config)) *env {
+func newEnv(t testing.TB, tweak func(*httpapi.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "leadcall.db"), nil)
@@ -81,12 +81,12 @@ type response struct {
 	body   []byte
 }
 
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	require.NoError(t, json.Unmarshal(r.body, v), "body: %s", r.body)
 }
 
-func (r response) err(t *testing.T) httpapi.ErrorDetail {
+func (r response) err(t testing.TB) httpapi.ErrorDetail {
 	t.Helper()
 	var b httpapi.ErrorBody
 	r.json(t, &b)

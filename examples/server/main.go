@@ -8,7 +8,9 @@
 //
 // Without Zoho credentials it runs in sandbox mode: the bundled fake Zoho (crm/zoho/zohotest)
 // runs in-process on a loopback port, seeded with a demo user and a demo Lead Source, and the
-// real Zoho adapter talks to it, so the whole flow works with no account.
+// real Zoho adapter talks to it, so the whole flow works with no account. The fake keeps its
+// records in memory: they vanish when the server stops, while the database keeps the calls (and
+// the IDs of the records they were synced to).
 //
 // The manager API takes LEADCALL_ADMIN_TOKEN as a bearer token; when it is empty a random one
 // is generated and printed once on start (it is a bootstrap credential: set it in the

@@ -197,3 +197,27 @@ func TestRunFailsCleanly(t *testing.T) {
 	require.ErrorContains(t, m.Run(context.Background()), "listen")
 	require.NoError(t, m.Close())
 }
+
+func TestRestartKeepsState(t *testing.T) {
+	t.Parallel()
+	const admin = "restart-admin-token-0123"
+	cfg := Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "leadcall.db"), CRM: CRMSandbox, AdminToken: admin, OrgID: "default"}
+	first := NewMain(cfg, io.Discard, slog.New(slog.DiscardHandler))
+	require.NoError(t, first.Run(context.Background()))
+	c := client{t: t, base: first.URL()}
+	var dev struct {
+		ID string `json:"id"`
+	}
+	c.do("POST", "/v1/devices", admin, map[string]any{"nickname": "Ads line", "kind": "campaign"}, http.StatusCreated, &dev)
+	require.NoError(t, first.Close())
+
+	second := NewMain(cfg, io.Discard, slog.New(slog.DiscardHandler))
+	require.NoError(t, second.Run(context.Background()), "the default org exists already")
+	t.Cleanup(func() { require.NoError(t, second.Close()) })
+	var devices []struct {
+		ID string `json:"id"`
+	}
+	client{t: t, base: second.URL()}.do("GET", "/v1/devices", admin, nil, http.StatusOK, &devices)
+	require.Len(t, devices, 1)
+	require.Equal(t, dev.ID, devices[0].ID)
+}
