@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/leadcall/leadcall/crm/zoho/zohotest"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -220,4 +222,46 @@ func TestRestartKeepsState(t *testing.T) {
 	client{t: t, base: second.URL()}.do("GET", "/v1/devices", admin, nil, http.StatusOK, &devices)
 	require.Len(t, devices, 1)
 	require.Equal(t, dev.ID, devices[0].ID)
+}
+
+// TestZohoModeUsesTheGivenAccountsServer runs the zoho branch of the wiring against a fake Zoho
+// the test owns, as an operator would point the server at Zoho's sandbox.
+func TestZohoModeUsesTheGivenAccountsServer(t *testing.T) {
+	t.Parallel()
+	fake := zohotest.New(zohotest.Config{Addr: "127.0.0.1:0"})
+	require.NoError(t, fake.Start())
+	t.Cleanup(func() { _ = fake.Close() })
+	creds := fake.Credentials()
+	cfg, err := ParseConfig([]string{
+		"-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "leadcall.db"),
+		"-zoho-accounts-url", creds.AccountsURL, "-zoho-client-id", creds.ClientID,
+		"-zoho-client-secret", creds.ClientSecret, "-zoho-refresh-token", creds.RefreshToken,
+	}, func(k string) string {
+		if k == "LEADCALL_ADMIN_TOKEN" {
+			return "zoho-mode-admin-token"
+		}
+		return ""
+	}, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, CRMZoho, cfg.CRM)
+	m := NewMain(cfg, io.Discard, slog.New(slog.DiscardHandler))
+	require.NoError(t, m.Run(context.Background()))
+	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	require.Nil(t, m.fake, "no sandbox in zoho mode")
+	var ready map[string]string
+	client{t: t, base: m.URL()}.do("GET", "/readyz", "", nil, http.StatusOK, &ready)
+	require.Equal(t, "ok", ready["crm"])
+	require.Positive(t, fake.TokensMinted(), "the server talked to the given accounts server")
+}
+
+func TestZohoModeRefusesAnUnknownDataCentre(t *testing.T) {
+	t.Parallel()
+	m := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "leadcall.db"), CRM: CRMZoho, ZohoDC: "mars",
+		ZohoClientID: "id", ZohoClientSecret: "secret-value-7f3a", ZohoRefreshToken: "refresh-value-9c2e", AdminToken: "0123456789abcdef"},
+		io.Discard, slog.New(slog.DiscardHandler))
+	err := m.Run(context.Background())
+	require.ErrorContains(t, err, "connect CRM")
+	require.NotContains(t, err.Error(), "secret-value-7f3a")
+	require.NotContains(t, err.Error(), "refresh-value-9c2e")
+	require.NoError(t, m.Close())
 }
