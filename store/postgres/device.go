@@ -42,20 +42,6 @@ func scanDevice(sc pgx.Row) (leadcall.Device, error) {
 	return d, nil
 }
 
-func validateDevice(op string, d *leadcall.Device) error {
-	switch {
-	case d == nil:
-		return invalid(op, "device", "required")
-	case d.OrgID == "":
-		return invalid(op, "org_id", "required")
-	case d.ID == "":
-		return invalid(op, "id", "required")
-	case !d.Kind.Valid():
-		return invalid(op, "kind", "must be %q or %q", device.KindCampaign, device.KindSalesRep)
-	}
-	return nil
-}
-
 // lockOrg locks the org's row (FOR NO KEY UPDATE, which inserts referencing the org do not
 // wait for) and returns its seat limit; pgx.ErrNoRows when the org does not exist. Every
 // transaction that may activate a device takes it before it counts, so two of them take turns
@@ -87,7 +73,7 @@ func checkSeat(ctx context.Context, tx pgx.Tx, op, orgID string, seatLimit int) 
 // zero CreatedAt is set to the store's clock (in d too); AssignmentsVersion starts at 0.
 func (s *Store) CreateDevice(ctx context.Context, d *leadcall.Device) error {
 	const op = "postgres: create device"
-	if err := validateDevice(op, d); err != nil {
+	if err := sqlshared.ValidateDevice(op, d); err != nil {
 		return err
 	}
 	sims, err := sqlshared.ToJSON(d.SIMs)
@@ -240,7 +226,7 @@ func (s *Store) DeviceByPairingCodeHash(ctx context.Context, hash string) (*lead
 // the stored Device) is appended. On success *d is the stored device.
 func (s *Store) UpdateDevice(ctx context.Context, d *leadcall.Device, closeAssignmentAt time.Time) error {
 	const op = "postgres: update device"
-	if err := validateDevice(op, d); err != nil {
+	if err := sqlshared.ValidateDevice(op, d); err != nil {
 		return err
 	}
 	var stored *leadcall.Device
@@ -305,17 +291,9 @@ func (s *Store) UpdateDevice(ctx context.Context, d *leadcall.Device, closeAssig
 // clock. CodeNotFound when the device is not in the org.
 func (s *Store) RecordHeartbeat(ctx context.Context, hb *leadcall.Heartbeat) error {
 	const op = "postgres: record heartbeat"
-	switch {
-	case hb == nil:
-		return invalid(op, "heartbeat", "required")
-	case hb.OrgID == "":
-		return invalid(op, "org_id", "required")
-	case hb.DeviceID == "":
-		return invalid(op, "device_id", "required")
-	}
-	sims, err := sqlshared.ToJSON(hb.SIMs)
+	sims, err := sqlshared.ValidateHeartbeat(op, hb)
 	if err != nil {
-		return invalid(op, "sims", "%v", err)
+		return err
 	}
 	at := s.orNow(hb.At).UnixMilli()
 	return s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {

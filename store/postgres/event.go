@@ -37,7 +37,7 @@ type events []leadcall.Event
 func (s *Store) AppendEvents(ctx context.Context, evs []leadcall.Event) ([]leadcall.Event, error) {
 	const op = "postgres: append events"
 	for i := range evs {
-		if err := validateEvent(op, &evs[i]); err != nil {
+		if err := sqlshared.ValidateEvent(op, &evs[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -56,18 +56,6 @@ func (s *Store) AppendEvents(ctx context.Context, evs []leadcall.Event) ([]leadc
 	}
 	copy(evs, out)
 	return out, nil
-}
-
-func validateEvent(op string, ev *leadcall.Event) error {
-	switch {
-	case ev.OrgID == "":
-		return invalid(op, "org_id", "required")
-	case ev.Type == "":
-		return invalid(op, "type", "required")
-	case len(ev.Data) > 0 && !json.Valid(ev.Data):
-		return invalid(op, "data", "not valid JSON")
-	}
-	return nil
 }
 
 // addEvent builds an event whose Data is the JSON of v (At: the store's clock when zero,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/leadcall/leadcall"
@@ -81,21 +80,9 @@ func closeOpenAssignment(ctx context.Context, tx *wtx, op, orgID, deviceID strin
 // Times are kept to the millisecond; a.Start is truncated to match.
 func (s *Store) SetAssignment(ctx context.Context, a *leadcall.Assignment) error {
 	const op = "sqlite: set assignment"
-	switch {
-	case a == nil:
-		return invalid(op, "assignment", "required")
-	case a.OrgID == "":
-		return invalid(op, "org_id", "required")
-	case a.DeviceID == "":
-		return invalid(op, "device_id", "required")
-	case a.Start.IsZero():
-		return invalid(op, "start", "required")
-	case !a.End.IsZero():
-		return invalid(op, "end", "a new assignment is open: end must be zero")
-	}
-	metadata, err := sqlshared.ToJSON(a.Metadata)
+	metadata, err := sqlshared.ValidateAssignment(op, a)
 	if err != nil {
-		return invalid(op, "metadata", "%v", err)
+		return err
 	}
 	start := a.Start.UnixMilli()
 	var id int64
@@ -202,33 +189,15 @@ func assignmentByID(ctx context.Context, q querier, op, orgID string, id int64) 
 	return &a, nil
 }
 
-// assignmentPayload is what a correction changes; the audit keeps it before and after.
-type assignmentPayload struct {
-	LeadSource string            `json:"lead_source"`
-	Metadata   map[string]string `json:"metadata"`
-}
-
 // CorrectAssignment changes the Lead Source and metadata of a closed assignment, records an
 // audit entry (before, after, by, reason, at) and increments the device's AssignmentsVersion,
 // all in one transaction. CodeInvalid for an open assignment or a blank reason; CodeNotFound
 // when it is not in the org. A zero At is the store's clock.
 func (s *Store) CorrectAssignment(ctx context.Context, c *leadcall.AssignmentCorrection) error {
 	const op = "sqlite: correct assignment"
-	switch {
-	case c == nil:
-		return invalid(op, "correction", "required")
-	case c.OrgID == "":
-		return invalid(op, "org_id", "required")
-	case strings.TrimSpace(c.Reason) == "":
-		return invalid(op, "reason", "required")
-	}
-	after, err := sqlshared.ToJSON(assignmentPayload{LeadSource: c.LeadSource, Metadata: c.Metadata})
+	after, metadata, err := sqlshared.ValidateCorrection(op, c)
 	if err != nil {
-		return invalid(op, "metadata", "%v", err)
-	}
-	metadata, err := sqlshared.ToJSON(c.Metadata)
-	if err != nil {
-		return invalid(op, "metadata", "%v", err)
+		return err
 	}
 	at := s.orNow(c.At)
 	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
@@ -239,7 +208,7 @@ func (s *Store) CorrectAssignment(ctx context.Context, c *leadcall.AssignmentCor
 		if a.Open() {
 			return invalid(op, "assignment_id", "assignment %d is open: close it or set a new one instead", a.ID)
 		}
-		before, err := sqlshared.ToJSON(assignmentPayload{LeadSource: a.LeadSource, Metadata: a.Metadata})
+		before, err := sqlshared.ToJSON(sqlshared.AssignmentPayload{LeadSource: a.LeadSource, Metadata: a.Metadata})
 		if err != nil {
 			return err
 		}

@@ -41,20 +41,6 @@ func scanDevice(sc interface{ Scan(...any) error }) (leadcall.Device, error) {
 	return d, nil
 }
 
-func validateDevice(op string, d *leadcall.Device) error {
-	switch {
-	case d == nil:
-		return invalid(op, "device", "required")
-	case d.OrgID == "":
-		return invalid(op, "org_id", "required")
-	case d.ID == "":
-		return invalid(op, "id", "required")
-	case !d.Kind.Valid():
-		return invalid(op, "kind", "must be %q or %q", device.KindCampaign, device.KindSalesRep)
-	}
-	return nil
-}
-
 // checkSeat returns CodeSeatLimit when the org has a seat limit and as many active devices as
 // it allows, and CodeNotFound when the org does not exist. It runs inside the write
 // transaction that activates a device, so two activations cannot both take the last seat.
@@ -81,7 +67,7 @@ func checkSeat(ctx context.Context, tx *wtx, op, orgID string) error {
 // zero CreatedAt is set to the store's clock (in d too); AssignmentsVersion starts at 0.
 func (s *Store) CreateDevice(ctx context.Context, d *leadcall.Device) error {
 	const op = "sqlite: create device"
-	if err := validateDevice(op, d); err != nil {
+	if err := sqlshared.ValidateDevice(op, d); err != nil {
 		return err
 	}
 	sims, err := sqlshared.ToJSON(d.SIMs)
@@ -220,7 +206,7 @@ func (s *Store) DeviceByPairingCodeHash(ctx context.Context, hash string) (*lead
 // the stored Device) is appended. On success *d is the stored device.
 func (s *Store) UpdateDevice(ctx context.Context, d *leadcall.Device, closeAssignmentAt time.Time) error {
 	const op = "sqlite: update device"
-	if err := validateDevice(op, d); err != nil {
+	if err := sqlshared.ValidateDevice(op, d); err != nil {
 		return err
 	}
 	var stored *leadcall.Device
@@ -273,17 +259,9 @@ func (s *Store) UpdateDevice(ctx context.Context, d *leadcall.Device, closeAssig
 // clock. CodeNotFound when the device is not in the org.
 func (s *Store) RecordHeartbeat(ctx context.Context, hb *leadcall.Heartbeat) error {
 	const op = "sqlite: record heartbeat"
-	switch {
-	case hb == nil:
-		return invalid(op, "heartbeat", "required")
-	case hb.OrgID == "":
-		return invalid(op, "org_id", "required")
-	case hb.DeviceID == "":
-		return invalid(op, "device_id", "required")
-	}
-	sims, err := sqlshared.ToJSON(hb.SIMs)
+	sims, err := sqlshared.ValidateHeartbeat(op, hb)
 	if err != nil {
-		return invalid(op, "sims", "%v", err)
+		return err
 	}
 	at := s.orNow(hb.At).UnixMilli()
 	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {

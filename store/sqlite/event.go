@@ -23,7 +23,7 @@ const (
 func (s *Store) AppendEvents(ctx context.Context, evs []leadcall.Event) ([]leadcall.Event, error) {
 	const op = "sqlite: append events"
 	for i := range evs {
-		if err := validateEvent(op, &evs[i]); err != nil {
+		if err := sqlshared.ValidateEvent(op, &evs[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -45,18 +45,6 @@ func (s *Store) AppendEvents(ctx context.Context, evs []leadcall.Event) ([]leadc
 	}
 	copy(evs, out)
 	return out, nil
-}
-
-func validateEvent(op string, ev *leadcall.Event) error {
-	switch {
-	case ev.OrgID == "":
-		return invalid(op, "org_id", "required")
-	case ev.Type == "":
-		return invalid(op, "type", "required")
-	case len(ev.Data) > 0 && !json.Valid(ev.Data):
-		return invalid(op, "data", "not valid JSON")
-	}
-	return nil
 }
 
 // insertEvent appends ev inside tx and sets its ID; a zero At becomes the store's clock.

@@ -14,17 +14,9 @@ import (
 // store's clock (in o too).
 func (s *Store) CreateOrg(ctx context.Context, o *leadcall.Org) error {
 	const op = "sqlite: create org"
-	switch {
-	case o == nil:
-		return invalid(op, "org", "required")
-	case o.ID == "":
-		return invalid(op, "id", "required")
-	case o.SeatLimit < 0:
-		return invalid(op, "seat_limit", "must not be negative")
-	}
-	settings, err := sqlshared.ToJSON(o.Settings)
+	settings, err := sqlshared.ValidateOrg(op, o)
 	if err != nil {
-		return invalid(op, "settings", "%v", err)
+		return err
 	}
 	created := s.orNow(o.CreatedAt)
 	err = s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
@@ -84,17 +76,9 @@ func (s *Store) Org(ctx context.Context, orgID string) (*leadcall.Org, error) {
 // event (Data: the Settings). Lowering the seat limit never deactivates devices.
 func (s *Store) UpdateOrg(ctx context.Context, o *leadcall.Org) error {
 	const op = "sqlite: update org"
-	switch {
-	case o == nil:
-		return invalid(op, "org", "required")
-	case o.ID == "":
-		return invalid(op, "id", "required")
-	case o.SeatLimit < 0:
-		return invalid(op, "seat_limit", "must not be negative")
-	}
-	settings, err := sqlshared.ToJSON(o.Settings)
+	settings, err := sqlshared.ValidateOrg(op, o)
 	if err != nil {
-		return invalid(op, "settings", "%v", err)
+		return err
 	}
 	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
 		res, err := tx.ExecContext(ctx,
@@ -125,7 +109,7 @@ func requireOrg(ctx context.Context, q querier, op, orgID string) error {
 // the org does not exist. A zero CreatedAt is set to the store's clock (in r too).
 func (s *Store) CreateRep(ctx context.Context, r *leadcall.Rep) error {
 	const op = "sqlite: create rep"
-	if err := validateRep(op, r); err != nil {
+	if err := sqlshared.ValidateRep(op, r); err != nil {
 		return err
 	}
 	created := s.orNow(r.CreatedAt)
@@ -146,18 +130,6 @@ func (s *Store) CreateRep(ctx context.Context, r *leadcall.Rep) error {
 		return err
 	}
 	r.CreatedAt = sqlshared.TruncMS(created)
-	return nil
-}
-
-func validateRep(op string, r *leadcall.Rep) error {
-	switch {
-	case r == nil:
-		return invalid(op, "rep", "required")
-	case r.OrgID == "":
-		return invalid(op, "org_id", "required")
-	case r.ID == "":
-		return invalid(op, "id", "required")
-	}
 	return nil
 }
 
@@ -217,7 +189,7 @@ func (s *Store) Reps(ctx context.Context, orgID string) ([]leadcall.Rep, error) 
 // they were synced with (calls store their own owner).
 func (s *Store) UpdateRep(ctx context.Context, r *leadcall.Rep) error {
 	const op = "sqlite: update rep"
-	if err := validateRep(op, r); err != nil {
+	if err := sqlshared.ValidateRep(op, r); err != nil {
 		return err
 	}
 	return s.write(ctx, op, func(ctx context.Context, tx *wtx) error {
@@ -229,12 +201,6 @@ func (s *Store) UpdateRep(ctx context.Context, r *leadcall.Rep) error {
 		}
 		return affected(res, notFound(op, "rep %q not found", r.ID))
 	})
-}
-
-// pauseData is the Data of a sync.paused event.
-type pauseData struct {
-	Until  time.Time `json:"until"`
-	Reason string    `json:"reason"`
 }
 
 // PauseOrg pauses the org's sync until `until`, never shortening an existing pause: when the
@@ -258,7 +224,7 @@ func (s *Store) PauseOrg(ctx context.Context, orgID string, until time.Time, rea
 		if err != nil {
 			return err
 		}
-		var p pauseData
+		var p sqlshared.PauseData
 		var ms int64
 		if err := tx.QueryRowContext(ctx,
 			`SELECT paused_until, reason FROM org_pauses WHERE org_id = $1`, orgID).Scan(&ms, &p.Reason); err != nil {
