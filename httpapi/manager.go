@@ -279,9 +279,9 @@ func (s *Server) createDevice(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, PairingResponse{ID: d.ID, PairingCode: code, PairingExpiresAt: d.PairingExpiresAt})
 }
 
-// newPairingCode issues a fresh pairing code for an existing device (a new or reset phone).
+// reissuePairingCode issues a fresh pairing code for an existing device (a new or reset phone).
 // The device's current token keeps working until the new code is used.
-func (s *Server) newPairingCode(w http.ResponseWriter, r *http.Request) {
+func (s *Server) reissuePairingCode(w http.ResponseWriter, r *http.Request) {
 	s.enrollMu.Lock()
 	defer s.enrollMu.Unlock()
 	d, err := s.store.Device(r.Context(), s.cfg.OrgID, r.PathValue("id"))

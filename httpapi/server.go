@@ -177,7 +177,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /v1/devices", s.admin(s.createDevice))
 	s.mux.HandleFunc("GET /v1/devices", s.admin(s.listDevices))
 	s.mux.HandleFunc("PATCH /v1/devices/{id}", s.admin(s.patchDevice))
-	s.mux.HandleFunc("POST /v1/devices/{id}/pairing-code", s.admin(s.newPairingCode))
+	s.mux.HandleFunc("POST /v1/devices/{id}/pairing-code", s.admin(s.reissuePairingCode))
 	s.mux.HandleFunc("PUT /v1/devices/{id}/assignment", s.admin(s.setAssignment))
 	s.mux.HandleFunc("GET /v1/devices/{id}/assignments", s.admin(s.listAssignments))
 	s.mux.HandleFunc("GET /v1/calls", s.admin(s.listCalls))
