@@ -11,9 +11,6 @@ import (
 	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
-// callKey is what ingest is idempotent on, within an org.
-type callKey struct{ device, id string }
-
 // InsertCalls stores calls in one transaction, idempotently on (org, device, device call
 // ID). For each call that was new it also, in the same transaction: sets Call.ID, enqueues a
 // sync job when Enqueue is set (SerialKey = NumberE164, or "call:<id>" when that is empty;
@@ -36,23 +33,15 @@ type callKey struct{ device, id string }
 // waits for the first to commit and then finds the call stored.
 func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.NewCall) (*leadcall.InsertCallsResult, error) {
 	const op = "postgres: insert calls"
-	if orgID == "" {
-		return nil, invalid(op, "org_id", "required")
-	}
-	for i := range calls {
-		if err := sqlshared.ValidateNewCall(op, orgID, i, &calls[i]); err != nil {
-			return nil, err
-		}
+	if err := sqlshared.ValidateInsert(op, orgID, calls); err != nil {
+		return nil, err
 	}
 	res := &leadcall.InsertCallsResult{Inserted: make([]bool, len(calls)), Events: []leadcall.Event{}}
 	if len(calls) == 0 {
 		return res, nil
 	}
 	now := s.now()
-	stored := make([]leadcall.Call, len(calls))
-	for i, nc := range calls {
-		stored[i] = sqlshared.NormalizeCall(*nc.Call, orgID, nc.Enqueue, now)
-	}
+	stored := sqlshared.NormalizeCalls(calls, orgID, now)
 	reviews := make([]leadcall.ReviewItem, len(calls))
 	err := s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
 		clear(res.Inserted)
@@ -67,19 +56,7 @@ func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.
 		if err != nil {
 			return err
 		}
-		// The first occurrence of a key that got an ID is the new call; every other call is
-		// a duplicate, of a stored call or of an earlier one in this batch.
-		var dups []int
-		for i := range stored {
-			k := callKey{stored[i].DeviceID, stored[i].DeviceCallID}
-			if id, ok := newIDs[k]; ok {
-				stored[i].ID = id
-				res.Inserted[i] = true
-				delete(newIDs, k)
-				continue
-			}
-			dups = append(dups, i)
-		}
+		dups := sqlshared.MatchInserted(stored, newIDs, res.Inserted)
 		if err := lookupCallIDs(ctx, tx, orgID, stored, dups); err != nil {
 			return err
 		}
@@ -130,16 +107,7 @@ func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.
 	if err != nil {
 		return nil, err
 	}
-	for i, nc := range calls {
-		if !res.Inserted[i] {
-			nc.Call.ID = stored[i].ID
-			continue
-		}
-		*nc.Call = stored[i]
-		if nc.Review != nil {
-			*nc.Review = reviews[i]
-		}
-	}
+	sqlshared.ApplyInserted(calls, stored, res.Inserted, reviews)
 	return res, nil
 }
 
@@ -176,7 +144,7 @@ func requireDevices(ctx context.Context, tx pgx.Tx, op, orgID string, calls []le
 // insertCallRows inserts the calls that are not stored yet, in batch order, and returns the
 // new IDs by key. ON CONFLICT DO NOTHING skips stored calls and repeats within the batch
 // without aborting the transaction.
-func insertCallRows(ctx context.Context, tx pgx.Tx, calls []leadcall.Call) (map[callKey]int64, error) {
+func insertCallRows(ctx context.Context, tx pgx.Tx, calls []leadcall.Call) (map[sqlshared.CallKey]int64, error) {
 	// One array per column; unnest turns them back into rows.
 	n := len(calls)
 	texts := func() []string { return make([]string, n) }
@@ -219,13 +187,13 @@ func insertCallRows(ctx context.Context, tx pgx.Tx, calls []leadcall.Call) (map[
 		return nil, err
 	}
 	defer rows.Close()
-	ids := make(map[callKey]int64, n)
+	ids := make(map[sqlshared.CallKey]int64, n)
 	for rows.Next() {
 		var (
 			id int64
-			k  callKey
+			k  sqlshared.CallKey
 		)
-		if err := rows.Scan(&id, &k.device, &k.id); err != nil {
+		if err := rows.Scan(&id, &k.Device, &k.ID); err != nil {
 			return nil, err
 		}
 		ids[k] = id
@@ -239,11 +207,8 @@ func lookupCallIDs(ctx context.Context, tx pgx.Tx, orgID string, calls []leadcal
 	if len(idx) == 0 {
 		return nil
 	}
-	byDevice := map[string][]string{}
-	for _, i := range idx {
-		byDevice[calls[i].DeviceID] = append(byDevice[calls[i].DeviceID], calls[i].DeviceCallID)
-	}
-	found := make(map[callKey]int64, len(idx))
+	byDevice := sqlshared.DeviceCallIDs(calls, idx)
+	found := make(map[sqlshared.CallKey]int64, len(idx))
 	for dev, dcids := range byDevice {
 		rows, err := tx.Query(ctx,
 			`SELECT id, device_call_id FROM calls WHERE org_id = $1 AND device_id = $2 AND device_call_id = ANY($3)`,
@@ -260,21 +225,14 @@ func lookupCallIDs(ctx context.Context, tx pgx.Tx, orgID string, calls []leadcal
 				rows.Close()
 				return err
 			}
-			found[callKey{dev, dci}] = id
+			found[sqlshared.CallKey{Device: dev, ID: dci}] = id
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
 	}
-	for _, i := range idx {
-		id, ok := found[callKey{calls[i].DeviceID, calls[i].DeviceCallID}]
-		if !ok {
-			return leadcall.Errorf(leadcall.CodeInternal, "postgres: insert calls", "call %d of the batch was neither inserted nor found", i)
-		}
-		calls[i].ID = id
-	}
-	return nil
+	return sqlshared.SetFoundIDs("postgres: insert calls", calls, idx, found)
 }
 
 // insertJobRows enqueues a ready normal-mode job for each call.

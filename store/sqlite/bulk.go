@@ -167,8 +167,8 @@ func (s *Store) runBulk(ctx context.Context, tx *wtx, k *bulkKind, n int,
 }
 
 // insertCallRows inserts the calls that are not stored yet and returns the new IDs by key.
-func (s *Store) insertCallRows(ctx context.Context, tx *wtx, calls []leadcall.Call) (map[callKey]int64, error) {
-	ids := make(map[callKey]int64, len(calls))
+func (s *Store) insertCallRows(ctx context.Context, tx *wtx, calls []leadcall.Call) (map[sqlshared.CallKey]int64, error) {
+	ids := make(map[sqlshared.CallKey]int64, len(calls))
 	err := s.runBulk(ctx, tx, bulkCalls, len(calls), func(a []any, i int) []any {
 		c := &calls[i]
 		return append(a, c.OrgID, c.DeviceID, c.DeviceCallID, c.NumberRaw, c.NumberE164, string(c.Type),
@@ -180,9 +180,9 @@ func (s *Store) insertCallRows(ctx context.Context, tx *wtx, calls []leadcall.Ca
 		for r.Next() {
 			var (
 				id int64
-				k  callKey
+				k  sqlshared.CallKey
 			)
-			if err := r.Scan(&id, &k.device, &k.id); err != nil {
+			if err := r.Scan(&id, &k.Device, &k.ID); err != nil {
 				return err
 			}
 			ids[k] = id
@@ -236,11 +236,8 @@ func lookupCallIDs(ctx context.Context, tx *wtx, orgID string, calls []leadcall.
 	if len(idx) == 0 {
 		return nil
 	}
-	byDevice := map[string][]string{}
-	for _, i := range idx {
-		byDevice[calls[i].DeviceID] = append(byDevice[calls[i].DeviceID], calls[i].DeviceCallID)
-	}
-	found := make(map[callKey]int64, len(idx))
+	byDevice := sqlshared.DeviceCallIDs(calls, idx)
+	found := make(map[sqlshared.CallKey]int64, len(idx))
 	for dev, ids := range byDevice {
 		slices.Sort(ids)
 		for chunk := range slices.Chunk(slices.Compact(ids), keysPerLookup) {
@@ -259,7 +256,7 @@ func lookupCallIDs(ctx context.Context, tx *wtx, orgID string, calls []leadcall.
 					r.Close()
 					return err
 				}
-				found[callKey{dev, dci}] = id
+				found[sqlshared.CallKey{Device: dev, ID: dci}] = id
 			}
 			if err := r.Close(); err != nil {
 				return err
@@ -269,12 +266,5 @@ func lookupCallIDs(ctx context.Context, tx *wtx, orgID string, calls []leadcall.
 			}
 		}
 	}
-	for _, i := range idx {
-		id, ok := found[callKey{calls[i].DeviceID, calls[i].DeviceCallID}]
-		if !ok {
-			return leadcall.Errorf(leadcall.CodeInternal, "sqlite: insert calls", "call %d of the batch was neither inserted nor found", i)
-		}
-		calls[i].ID = id
-	}
-	return nil
+	return sqlshared.SetFoundIDs("sqlite: insert calls", calls, idx, found)
 }

@@ -11,9 +11,6 @@ import (
 // keysPerLookup bounds the IN list that finds the IDs of duplicate calls.
 const keysPerLookup = 500
 
-// callKey is what ingest is idempotent on, within an org.
-type callKey struct{ device, id string }
-
 // InsertCalls stores calls in one transaction, idempotently on (org, device, device call
 // ID). For each call that was new it also, in the same transaction: sets Call.ID, enqueues a
 // sync job when Enqueue is set (SerialKey = NumberE164, or "call:<id>" when that is empty;
@@ -34,23 +31,15 @@ type callKey struct{ device, id string }
 // several per call.
 func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.NewCall) (*leadcall.InsertCallsResult, error) {
 	const op = "sqlite: insert calls"
-	if orgID == "" {
-		return nil, invalid(op, "org_id", "required")
-	}
-	for i := range calls {
-		if err := sqlshared.ValidateNewCall(op, orgID, i, &calls[i]); err != nil {
-			return nil, err
-		}
+	if err := sqlshared.ValidateInsert(op, orgID, calls); err != nil {
+		return nil, err
 	}
 	res := &leadcall.InsertCallsResult{Inserted: make([]bool, len(calls)), Events: []leadcall.Event{}}
 	if len(calls) == 0 {
 		return res, nil
 	}
 	now := s.now()
-	stored := make([]leadcall.Call, len(calls))
-	for i, nc := range calls {
-		stored[i] = sqlshared.NormalizeCall(*nc.Call, orgID, nc.Enqueue, now)
-	}
+	stored := sqlshared.NormalizeCalls(calls, orgID, now)
 	reviews := make([]leadcall.ReviewItem, len(calls))
 	enqueued, withReview := 0, 0
 	for _, nc := range calls {
@@ -86,19 +75,7 @@ func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.
 		if err != nil {
 			return err
 		}
-		// The first occurrence of a key that got an ID is the new call; every other call is
-		// a duplicate, of a stored call or of an earlier one in this batch.
-		var dups []int
-		for i := range stored {
-			k := callKey{stored[i].DeviceID, stored[i].DeviceCallID}
-			if id, ok := newIDs[k]; ok {
-				stored[i].ID = id
-				res.Inserted[i] = true
-				delete(newIDs, k)
-				continue
-			}
-			dups = append(dups, i)
-		}
+		dups := sqlshared.MatchInserted(stored, newIDs, res.Inserted)
 		if err := lookupCallIDs(ctx, tx, orgID, stored, dups); err != nil {
 			return err
 		}
@@ -155,15 +132,6 @@ func (s *Store) InsertCalls(ctx context.Context, orgID string, calls []leadcall.
 	if err != nil {
 		return nil, err
 	}
-	for i, nc := range calls {
-		if !res.Inserted[i] {
-			nc.Call.ID = stored[i].ID
-			continue
-		}
-		*nc.Call = stored[i]
-		if nc.Review != nil {
-			*nc.Review = reviews[i]
-		}
-	}
+	sqlshared.ApplyInserted(calls, stored, res.Inserted, reviews)
 	return res, nil
 }

@@ -86,18 +86,9 @@ func reviewByID(ctx context.Context, q querier, op, orgID string, id int64) (*le
 // status, more than 500 kinds or a negative limit is CodeInvalid; an unknown org CodeNotFound.
 func (s *Store) ListReview(ctx context.Context, f *leadcall.ReviewFilter) (*leadcall.ReviewPage, error) {
 	const op = "sqlite: list review"
-	if f == nil {
-		return nil, invalid(op, "filter", "required")
-	}
-	limit, err := sqlshared.ListLimit(op, f.Limit)
+	limit, err := sqlshared.ValidateReviewFilter(op, f)
 	if err != nil {
 		return nil, err
-	}
-	if f.Status != "" && f.Status != leadcall.ReviewOpen && f.Status != leadcall.ReviewResolved {
-		return nil, invalid(op, "status", "must be open, resolved or empty")
-	}
-	if len(f.Kinds) > sqlshared.MaxFilterValues {
-		return nil, invalid(op, "kinds", "at most %d values", sqlshared.MaxFilterValues)
 	}
 	var a args
 	where := []string{"org_id = " + a.add(f.OrgID)}

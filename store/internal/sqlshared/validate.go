@@ -346,3 +346,23 @@ func ValidateResolve(op string, p *leadcall.ResolveReviewParams) (*leadcall.Enqu
 	}
 	return &e, nil
 }
+
+// ValidateReviewFilter checks a ListReview filter and returns its page size: the filter is
+// required, the limit must not be negative, the status is open, resolved or empty, and at
+// most MaxFilterValues kinds. The cursor is checked by DecodeCursor.
+func ValidateReviewFilter(op string, f *leadcall.ReviewFilter) (limit int, err error) {
+	if f == nil {
+		return 0, Invalid(op, "filter", "required")
+	}
+	limit, err = ListLimit(op, f.Limit)
+	if err != nil {
+		return 0, err
+	}
+	if f.Status != "" && f.Status != leadcall.ReviewOpen && f.Status != leadcall.ReviewResolved {
+		return 0, Invalid(op, "status", "must be open, resolved or empty")
+	}
+	if len(f.Kinds) > MaxFilterValues {
+		return 0, Invalid(op, "kinds", "at most %d values", MaxFilterValues)
+	}
+	return limit, nil
+}
