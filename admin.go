@@ -429,7 +429,7 @@ func typeMismatch(f *crm.Field, v string) string {
 	}
 }
 
-// ResolveReviewParams are the arguments of Engine.ResolveReview.
+// ResolveParams are the arguments of Engine.ResolveReview.
 type ResolveParams struct {
 	OrgID    string
 	ID       int64
