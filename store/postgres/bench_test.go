@@ -6,30 +6,15 @@ import (
 	"runtime"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/stretchr/testify/require"
 
 	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/device"
+	"github.com/leadcall/leadcall/store/internal/storebench"
 	"github.com/leadcall/leadcall/store/postgres"
 )
-
-const benchBatch = 100
-
-// storeBatch returns batch n of benchBatch new calls, enqueued for sync, from 1,000 callers
-// (the batches of store/sqlite's benchmarks).
-func storeBatch(n int) []leadcall.NewCall {
-	out := make([]leadcall.NewCall, benchBatch)
-	for i := range out {
-		k := n*benchBatch + i
-		c := call("d", fmt.Sprintf("call-%09d", k), fmt.Sprintf("+9198%08d", k%1000), t0.Add(time.Duration(k)*time.Second))
-		c.SIMNumber = "+919800000001"
-		out[i] = leadcall.NewCall{Call: c, Enqueue: true}
-	}
-	return out
-}
 
 func benchStore(b *testing.B) *postgres.Store {
 	b.Helper()
@@ -51,7 +36,7 @@ func BenchmarkRawInsert(b *testing.B) {
 	defer conn.Close(ctx)
 	n := 0
 	for b.Loop() {
-		calls := storeBatch(n / benchBatch)
+		calls := storebench.Batch(n/storebench.BatchSize, t0)
 		var ids, numbers []string
 		var starts []int64
 		for _, nc := range calls {
@@ -69,7 +54,7 @@ func BenchmarkRawInsert(b *testing.B) {
 			return err
 		})
 		require.NoError(b, err)
-		n += benchBatch
+		n += storebench.BatchSize
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "calls/s")
 }
@@ -79,15 +64,7 @@ func BenchmarkRawInsert(b *testing.B) {
 // a notification) and its own-number row, durably.
 func BenchmarkInsertCalls(b *testing.B) {
 	st := benchStore(b)
-	ctx := context.Background()
-	n := 0
-	for b.Loop() {
-		res, err := st.InsertCalls(ctx, "o", storeBatch(n/benchBatch))
-		require.NoError(b, err)
-		require.True(b, res.Inserted[0])
-		n += benchBatch
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "calls/s")
+	storebench.InsertCalls(b, st, t0)
 }
 
 // BenchmarkInsertCallsParallel is BenchmarkInsertCalls from 4 goroutines at once, each a
@@ -105,7 +82,7 @@ func BenchmarkInsertCallsParallel(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		dev := fmt.Sprintf("d%d", goroutines.Add(1)%devices)
 		for pb.Next() {
-			batch := storeBatch(int(next.Add(1)))
+			batch := storebench.Batch(int(next.Add(1)), t0)
 			for _, nc := range batch {
 				nc.Call.DeviceID = dev
 			}
@@ -115,59 +92,20 @@ func BenchmarkInsertCallsParallel(b *testing.B) {
 			}
 		}
 	})
-	b.ReportMetric(float64(b.N*benchBatch)/b.Elapsed().Seconds(), "calls/s")
+	b.ReportMetric(float64(b.N*storebench.BatchSize)/b.Elapsed().Seconds(), "calls/s")
 }
 
 // BenchmarkInsertCallsDuplicates measures re-sent batches: every call already stored.
 func BenchmarkInsertCallsDuplicates(b *testing.B) {
 	st := benchStore(b)
-	ctx := context.Background()
-	for i := range 10 {
-		_, err := st.InsertCalls(ctx, "o", storeBatch(i))
-		require.NoError(b, err)
-	}
-	n := 0
-	for b.Loop() {
-		res, err := st.InsertCalls(ctx, "o", storeBatch((n/benchBatch)%10))
-		require.NoError(b, err)
-		require.False(b, res.Inserted[0])
-		n += benchBatch
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "calls/s")
+	storebench.InsertCallsDuplicates(b, st, t0)
 }
 
 // BenchmarkClaimComplete measures the outbox alone: claim up to 100 jobs from a backlog of
 // 10,000 (1,000 callers), then complete each, every write durable.
 func BenchmarkClaimComplete(b *testing.B) {
 	st := benchStore(b)
-	ctx := context.Background()
-	fill := func(from int) {
-		for i := from; i < from+100; i++ {
-			_, err := st.InsertCalls(ctx, "o", storeBatch(i))
-			require.NoError(b, err)
-		}
-	}
-	fill(0)
-	batches := 100
-	now := t0.Add(365 * 24 * time.Hour)
-	n := 0
-	for b.Loop() {
-		jobs, err := st.ClaimJobs(ctx, &leadcall.ClaimParams{Owner: "bench", Now: now, Lease: time.Minute, Limit: 100})
-		require.NoError(b, err)
-		if len(jobs) == 0 {
-			b.StopTimer()
-			fill(batches)
-			batches += 100
-			b.StartTimer()
-			continue
-		}
-		for _, j := range jobs {
-			_, err := st.CompleteJob(ctx, leadcall.Fence{JobID: j.ID, LeaseToken: j.LeaseToken}, &leadcall.CompleteJobParams{Now: now})
-			require.NoError(b, err)
-			n++
-		}
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "jobs/s")
+	storebench.ClaimComplete(b, st, t0)
 }
 
 // BenchmarkParallelWrites measures small durable writes (AdvanceJob, as sync workers make
@@ -175,26 +113,5 @@ func BenchmarkClaimComplete(b *testing.B) {
 func BenchmarkParallelWrites(b *testing.B) {
 	st := openStore(b, newSchema(b), &postgres.Config{MaxConns: 16})
 	seed(b, st, "o")
-	ctx := context.Background()
-	for i := range 10 {
-		_, err := st.InsertCalls(ctx, "o", storeBatch(i))
-		require.NoError(b, err)
-	}
-	jobs, err := st.ClaimJobs(ctx, &leadcall.ClaimParams{Owner: "bench", Now: t0.Add(365 * 24 * time.Hour), Lease: 24 * time.Hour, Limit: 1000})
-	require.NoError(b, err)
-	require.Len(b, jobs, 1000)
-	var next atomic.Int64
-	b.SetParallelism(8)
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			j := jobs[next.Add(1)%int64(len(jobs))]
-			if err := st.AdvanceJob(ctx, leadcall.Fence{JobID: j.ID, LeaseToken: j.LeaseToken}, leadcall.StepWhoResolved,
-				&leadcall.CallSyncState{OwnerID: "u", OwnerResolved: true}); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+	storebench.ParallelAdvance(b, st, t0, 8)
 }

@@ -3,32 +3,15 @@ package sqlite_test
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 	msqlite "modernc.org/sqlite"
 
-	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/store/internal/storebench"
 	"github.com/leadcall/leadcall/store/sqlite"
 )
-
-const benchBatch = 100
-
-// storeBatch returns batch n of benchBatch new calls, enqueued for sync, from 1,000 callers.
-func storeBatch(n int) []leadcall.NewCall {
-	out := make([]leadcall.NewCall, benchBatch)
-	for i := range out {
-		k := n*benchBatch + i
-		c := call("d", fmt.Sprintf("call-%09d", k), fmt.Sprintf("+9198%08d", k%1000), t0.Add(time.Duration(k)*time.Second))
-		c.SIMNumber = "+919800000001"
-		out[i] = leadcall.NewCall{Call: c, Enqueue: true}
-	}
-	return out
-}
 
 // BenchmarkRawInsert is the baseline for durable ingest: batches of 100 call rows, one
 // transaction each, inserted with a plain prepared INSERT into the store's own calls table,
@@ -50,7 +33,7 @@ func BenchmarkRawInsert(b *testing.B) {
 
 	n := 0
 	for b.Loop() {
-		calls := storeBatch(n / benchBatch)
+		calls := storebench.Batch(n/storebench.BatchSize, t0)
 		tx, err := db.BeginTx(ctx, nil)
 		require.NoError(b, err)
 		stmt, err := tx.PrepareContext(ctx, `INSERT INTO calls (org_id, device_id, device_call_id, number_raw,
@@ -77,34 +60,14 @@ func BenchmarkRawInsert(b *testing.B) {
 func BenchmarkInsertCalls(b *testing.B) {
 	st := open(b, filepath.Join(b.TempDir(), "ins.db"), nil)
 	seed(b, st)
-	ctx := context.Background()
-	n := 0
-	for b.Loop() {
-		res, err := st.InsertCalls(ctx, "o", storeBatch(n/benchBatch))
-		require.NoError(b, err)
-		require.True(b, res.Inserted[0])
-		n += benchBatch
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "calls/s")
+	storebench.InsertCalls(b, st, t0)
 }
 
 // BenchmarkInsertCallsDuplicates measures re-sent batches: every call already stored.
 func BenchmarkInsertCallsDuplicates(b *testing.B) {
 	st := open(b, filepath.Join(b.TempDir(), "dup.db"), nil)
 	seed(b, st)
-	ctx := context.Background()
-	for i := range 10 {
-		_, err := st.InsertCalls(ctx, "o", storeBatch(i))
-		require.NoError(b, err)
-	}
-	n := 0
-	for b.Loop() {
-		res, err := st.InsertCalls(ctx, "o", storeBatch((n/benchBatch)%10))
-		require.NoError(b, err)
-		require.False(b, res.Inserted[0])
-		n += benchBatch
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "calls/s")
+	storebench.InsertCallsDuplicates(b, st, t0)
 }
 
 // BenchmarkClaimComplete measures the outbox alone: claim up to 100 jobs from a backlog of
@@ -112,34 +75,7 @@ func BenchmarkInsertCallsDuplicates(b *testing.B) {
 func BenchmarkClaimComplete(b *testing.B) {
 	st := open(b, filepath.Join(b.TempDir(), "claim.db"), nil)
 	seed(b, st)
-	ctx := context.Background()
-	fill := func(from int) {
-		for i := from; i < from+100; i++ {
-			_, err := st.InsertCalls(ctx, "o", storeBatch(i))
-			require.NoError(b, err)
-		}
-	}
-	fill(0)
-	batches := 100
-	now := t0.Add(365 * 24 * time.Hour)
-	n := 0
-	for b.Loop() {
-		jobs, err := st.ClaimJobs(ctx, &leadcall.ClaimParams{Owner: "bench", Now: now, Lease: time.Minute, Limit: 100})
-		require.NoError(b, err)
-		if len(jobs) == 0 {
-			b.StopTimer()
-			fill(batches)
-			batches += 100
-			b.StartTimer()
-			continue
-		}
-		for _, j := range jobs {
-			_, err := st.CompleteJob(ctx, leadcall.Fence{JobID: j.ID, LeaseToken: j.LeaseToken}, &leadcall.CompleteJobParams{Now: now})
-			require.NoError(b, err)
-			n++
-		}
-	}
-	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "jobs/s")
+	storebench.ClaimComplete(b, st, t0)
 }
 
 // BenchmarkParallelWrites measures small durable writes (AdvanceJob, as sync workers make
@@ -153,28 +89,7 @@ func BenchmarkParallelWrites(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			st := open(b, filepath.Join(b.TempDir(), "par.db"), &sqlite.Config{WriteBatch: tc.batch})
 			seed(b, st)
-			ctx := context.Background()
-			for i := range 10 {
-				_, err := st.InsertCalls(ctx, "o", storeBatch(i))
-				require.NoError(b, err)
-			}
-			jobs, err := st.ClaimJobs(ctx, &leadcall.ClaimParams{Owner: "bench", Now: t0.Add(365 * 24 * time.Hour), Lease: 24 * time.Hour, Limit: 1000})
-			require.NoError(b, err)
-			require.Len(b, jobs, 1000)
-			var next atomic.Int64
-			b.SetParallelism(16)
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					j := jobs[next.Add(1)%int64(len(jobs))]
-					if err := st.AdvanceJob(ctx, leadcall.Fence{JobID: j.ID, LeaseToken: j.LeaseToken}, leadcall.StepWhoResolved,
-						&leadcall.CallSyncState{OwnerID: "u", OwnerResolved: true}); err != nil {
-						b.Error(err)
-						return
-					}
-				}
-			})
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "writes/s")
+			storebench.ParallelAdvance(b, st, t0, 16)
 		})
 	}
 }
