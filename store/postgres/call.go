@@ -95,7 +95,7 @@ func anyOf[T ~string](a *args, vs []T) string {
 // CodeInvalid; an unknown org is CodeNotFound.
 func (s *Store) ListCalls(ctx context.Context, f *leadcall.CallFilter) (*leadcall.CallPage, error) {
 	const op = "postgres: list calls"
-	limit, err := sqlshared.ValidateCallFilter(op, f)
+	limit, after, err := sqlshared.ValidateCallFilter(op, f)
 	if err != nil {
 		return nil, err
 	}
@@ -125,12 +125,8 @@ func (s *Store) ListCalls(ctx context.Context, f *leadcall.CallFilter) (*leadcal
 	if len(f.Disposition) > 0 {
 		where = append(where, "disposition "+anyOf(&a, f.Disposition))
 	}
-	if f.Cursor != "" {
-		c, err := decodeCursor(f.Cursor, callCursorTag, 2)
-		if err != nil {
-			return nil, invalid(op, "cursor", "%v", err)
-		}
-		where = append(where, "(started_at, id) < ("+a.add(c[0])+"::bigint, "+a.add(c[1])+"::bigint)")
+	if after != nil {
+		where = append(where, "(started_at, id) < ("+a.add(after[0])+"::bigint, "+a.add(after[1])+"::bigint)")
 	}
 	if err := s.usable(ctx, op); err != nil {
 		return nil, err
@@ -144,13 +140,7 @@ func (s *Store) ListCalls(ctx context.Context, f *leadcall.CallFilter) (*leadcal
 	if err != nil {
 		return nil, s.wrap(ctx, op, err)
 	}
-	page := &leadcall.CallPage{Items: items}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		last := page.Items[limit-1]
-		page.NextCursor = encodeCursor(callCursorTag, last.StartedAt.UnixMilli(), last.ID)
-	}
-	return page, nil
+	return sqlshared.CallPage(items, limit), nil
 }
 
 // CallsByNumber returns the org's calls with this E.164 number started at or after since

@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"github.com/leadcall/leadcall/store/internal/sqlshared"
 	"time"
 )
 
@@ -59,17 +58,4 @@ func id(v *int64) int64 {
 		return 0
 	}
 	return *v
-}
-
-// Cursors are made and read by sqlshared; these names keep the store's code short.
-
-const (
-	callCursorTag   = sqlshared.CallCursorTag
-	reviewCursorTag = sqlshared.ReviewCursorTag
-)
-
-func encodeCursor(tag string, parts ...int64) string { return sqlshared.EncodeCursor(tag, parts...) }
-
-func decodeCursor(cursor, tag string, n int) ([]int64, error) {
-	return sqlshared.DecodeCursor(cursor, tag, n)
 }

@@ -91,7 +91,7 @@ func reviewByID(ctx context.Context, q querier, op, orgID string, id int64, lock
 // status, more than 500 kinds or a negative limit is CodeInvalid; an unknown org CodeNotFound.
 func (s *Store) ListReview(ctx context.Context, f *leadcall.ReviewFilter) (*leadcall.ReviewPage, error) {
 	const op = "postgres: list review"
-	limit, err := sqlshared.ValidateReviewFilter(op, f)
+	limit, after, err := sqlshared.ValidateReviewFilter(op, f)
 	if err != nil {
 		return nil, err
 	}
@@ -104,11 +104,7 @@ func (s *Store) ListReview(ctx context.Context, f *leadcall.ReviewFilter) (*lead
 		where = append(where, "kind "+anyOf(&a, f.Kinds))
 	}
 	if f.Cursor != "" {
-		c, err := decodeCursor(f.Cursor, reviewCursorTag, 1)
-		if err != nil {
-			return nil, invalid(op, "cursor", "%v", err)
-		}
-		where = append(where, "id < "+a.add(c[0]))
+		where = append(where, "id < "+a.add(after))
 	}
 	if err := s.usable(ctx, op); err != nil {
 		return nil, err
@@ -121,12 +117,7 @@ func (s *Store) ListReview(ctx context.Context, f *leadcall.ReviewFilter) (*lead
 	if err != nil {
 		return nil, s.wrap(ctx, op, err)
 	}
-	page := &leadcall.ReviewPage{Items: items}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.NextCursor = encodeCursor(reviewCursorTag, page.Items[limit-1].ID)
-	}
-	return page, nil
+	return sqlshared.ReviewPage(items, limit), nil
 }
 
 // ResolveReview marks an open item resolved with p.Resolution (a zero At is the store's

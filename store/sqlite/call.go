@@ -96,7 +96,7 @@ func in[T ~string](a *args, vs []T) string {
 // CodeInvalid; an unknown org is CodeNotFound.
 func (s *Store) ListCalls(ctx context.Context, f *leadcall.CallFilter) (*leadcall.CallPage, error) {
 	const op = "sqlite: list calls"
-	limit, err := sqlshared.ValidateCallFilter(op, f)
+	limit, after, err := sqlshared.ValidateCallFilter(op, f)
 	if err != nil {
 		return nil, err
 	}
@@ -126,12 +126,8 @@ func (s *Store) ListCalls(ctx context.Context, f *leadcall.CallFilter) (*leadcal
 	if len(f.Disposition) > 0 {
 		where = append(where, "disposition IN "+in(&a, f.Disposition))
 	}
-	if f.Cursor != "" {
-		c, err := decodeCursor(f.Cursor, callCursorTag, 2)
-		if err != nil {
-			return nil, invalid(op, "cursor", "%v", err)
-		}
-		where = append(where, "(started_at < "+a.add(c[0])+" OR (started_at = "+a.add(c[0])+" AND id < "+a.add(c[1])+"))")
+	if after != nil {
+		where = append(where, "(started_at < "+a.add(after[0])+" OR (started_at = "+a.add(after[0])+" AND id < "+a.add(after[1])+"))")
 	}
 	if err := requireOrg(ctx, s.r, op, f.OrgID); err != nil {
 		return nil, wrap(op, err)
@@ -143,23 +139,18 @@ func (s *Store) ListCalls(ctx context.Context, f *leadcall.CallFilter) (*leadcal
 		return nil, wrap(op, err)
 	}
 	defer rows.Close()
-	page := &leadcall.CallPage{Items: []leadcall.Call{}}
+	items := []leadcall.Call{}
 	for rows.Next() {
 		c, err := scanCall(rows)
 		if err != nil {
 			return nil, wrap(op, err)
 		}
-		page.Items = append(page.Items, c)
+		items = append(items, c)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrap(op, err)
 	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		last := page.Items[limit-1]
-		page.NextCursor = encodeCursor(callCursorTag, last.StartedAt.UnixMilli(), last.ID)
-	}
-	return page, nil
+	return sqlshared.CallPage(items, limit), nil
 }
 
 // CallsByNumber returns the org's calls with this E.164 number started at or after since

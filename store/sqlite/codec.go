@@ -2,7 +2,6 @@ package sqlite
 
 import (
 	"database/sql"
-	"github.com/leadcall/leadcall/store/internal/sqlshared"
 	"strconv"
 	"strings"
 	"time"
@@ -55,17 +54,4 @@ func placeholders(from, n int) string {
 		b.WriteString(strconv.Itoa(from + i))
 	}
 	return b.String()
-}
-
-// Cursors are made and read by sqlshared; these names keep the store's code short.
-
-const (
-	callCursorTag   = sqlshared.CallCursorTag
-	reviewCursorTag = sqlshared.ReviewCursorTag
-)
-
-func encodeCursor(tag string, parts ...int64) string { return sqlshared.EncodeCursor(tag, parts...) }
-
-func decodeCursor(cursor, tag string, n int) ([]int64, error) {
-	return sqlshared.DecodeCursor(cursor, tag, n)
 }

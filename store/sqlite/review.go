@@ -86,7 +86,7 @@ func reviewByID(ctx context.Context, q querier, op, orgID string, id int64) (*le
 // status, more than 500 kinds or a negative limit is CodeInvalid; an unknown org CodeNotFound.
 func (s *Store) ListReview(ctx context.Context, f *leadcall.ReviewFilter) (*leadcall.ReviewPage, error) {
 	const op = "sqlite: list review"
-	limit, err := sqlshared.ValidateReviewFilter(op, f)
+	limit, after, err := sqlshared.ValidateReviewFilter(op, f)
 	if err != nil {
 		return nil, err
 	}
@@ -99,11 +99,7 @@ func (s *Store) ListReview(ctx context.Context, f *leadcall.ReviewFilter) (*lead
 		where = append(where, "kind IN "+in(&a, f.Kinds))
 	}
 	if f.Cursor != "" {
-		c, err := decodeCursor(f.Cursor, reviewCursorTag, 1)
-		if err != nil {
-			return nil, invalid(op, "cursor", "%v", err)
-		}
-		where = append(where, "id < "+a.add(c[0]))
+		where = append(where, "id < "+a.add(after))
 	}
 	if err := requireOrg(ctx, s.r, op, f.OrgID); err != nil {
 		return nil, wrap(op, err)
@@ -114,22 +110,18 @@ func (s *Store) ListReview(ctx context.Context, f *leadcall.ReviewFilter) (*lead
 		return nil, wrap(op, err)
 	}
 	defer rows.Close()
-	page := &leadcall.ReviewPage{Items: []leadcall.ReviewItem{}}
+	items := []leadcall.ReviewItem{}
 	for rows.Next() {
 		r, err := scanReview(rows)
 		if err != nil {
 			return nil, wrap(op, err)
 		}
-		page.Items = append(page.Items, r)
+		items = append(items, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, wrap(op, err)
 	}
-	if len(page.Items) > limit {
-		page.Items = page.Items[:limit]
-		page.NextCursor = encodeCursor(reviewCursorTag, page.Items[limit-1].ID)
-	}
-	return page, nil
+	return sqlshared.ReviewPage(items, limit), nil
 }
 
 // ResolveReview marks an open item resolved with p.Resolution (a zero At is the store's

@@ -81,17 +81,19 @@ func TestApplyInserted(t *testing.T) {
 }
 
 func TestValidateReviewFilter(t *testing.T) {
-	limit, err := ValidateReviewFilter(op, &leadcall.ReviewFilter{Status: leadcall.ReviewOpen, Limit: 3})
+	limit, after, err := ValidateReviewFilter(op, &leadcall.ReviewFilter{Status: leadcall.ReviewOpen, Limit: 3})
 	require.NoError(t, err)
 	require.Equal(t, 3, limit)
+	require.Zero(t, after)
 
 	for field, f := range map[string]*leadcall.ReviewFilter{
 		"filter": nil,
 		"limit":  {Limit: -1},
 		"status": {Status: "closed"},
 		"kinds":  {Kinds: make([]leadcall.ReviewKind, MaxFilterValues+1)},
+		"cursor": {Cursor: EncodeCursor(CallCursorTag, 1, 2)},
 	} {
-		_, err := ValidateReviewFilter(op, f)
+		_, _, err := ValidateReviewFilter(op, f)
 		requireInvalid(t, err, field, "")
 	}
 }

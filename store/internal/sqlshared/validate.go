@@ -166,19 +166,20 @@ func ListLimit(op string, limit int) (int, error) {
 	return min(limit, MaxListLimit), nil
 }
 
-// ValidateCallFilter checks a ListCalls filter and returns its page size: the filter is
-// required, the limit must not be negative, To must not be before From and each list holds at
-// most MaxFilterValues values. The cursor is checked by DecodeCursor.
-func ValidateCallFilter(op string, f *leadcall.CallFilter) (limit int, err error) {
+// ValidateCallFilter checks a ListCalls filter and returns its page size and, when f has a
+// cursor, the (started_at in unix ms, ID) the page starts after: the filter is required, the
+// limit must not be negative, To must not be before From, each list holds at most
+// MaxFilterValues values and the cursor must be one of CallPage's.
+func ValidateCallFilter(op string, f *leadcall.CallFilter) (limit int, after []int64, err error) {
 	if f == nil {
-		return 0, Invalid(op, "filter", "required")
+		return 0, nil, Invalid(op, "filter", "required")
 	}
 	limit, err = ListLimit(op, f.Limit)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if !f.From.IsZero() && !f.To.IsZero() && f.To.Before(f.From) {
-		return 0, Invalid(op, "to", "before from")
+		return 0, nil, Invalid(op, "to", "before from")
 	}
 	for _, l := range []struct {
 		name string
@@ -186,10 +187,16 @@ func ValidateCallFilter(op string, f *leadcall.CallFilter) (limit int, err error
 	}{{"device_ids", len(f.DeviceIDs)}, {"types", len(f.Types)}, {"sync_status", len(f.SyncStatus)},
 		{"outcomes", len(f.Outcomes)}, {"disposition", len(f.Disposition)}} {
 		if l.n > MaxFilterValues {
-			return 0, Invalid(op, l.name, "at most %d values", MaxFilterValues)
+			return 0, nil, Invalid(op, l.name, "at most %d values", MaxFilterValues)
 		}
 	}
-	return limit, nil
+	if f.Cursor != "" {
+		after, err = DecodeCursor(f.Cursor, CallCursorTag, 2)
+		if err != nil {
+			return 0, nil, Invalid(op, "cursor", "%v", err)
+		}
+	}
+	return limit, after, nil
 }
 
 // ValidateClaim checks ClaimJobs' parameters and returns the capped limit.
@@ -347,22 +354,53 @@ func ValidateResolve(op string, p *leadcall.ResolveReviewParams) (*leadcall.Enqu
 	return &e, nil
 }
 
-// ValidateReviewFilter checks a ListReview filter and returns its page size: the filter is
-// required, the limit must not be negative, the status is open, resolved or empty, and at
-// most MaxFilterValues kinds. The cursor is checked by DecodeCursor.
-func ValidateReviewFilter(op string, f *leadcall.ReviewFilter) (limit int, err error) {
+// ValidateReviewFilter checks a ListReview filter and returns its page size and, when f has
+// a cursor, the ID the page starts after: the filter is required, the limit must not be
+// negative, the status is open, resolved or empty, there are at most MaxFilterValues kinds
+// and the cursor must be one of ReviewPage's.
+func ValidateReviewFilter(op string, f *leadcall.ReviewFilter) (limit int, after int64, err error) {
 	if f == nil {
-		return 0, Invalid(op, "filter", "required")
+		return 0, 0, Invalid(op, "filter", "required")
 	}
 	limit, err = ListLimit(op, f.Limit)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	if f.Status != "" && f.Status != leadcall.ReviewOpen && f.Status != leadcall.ReviewResolved {
-		return 0, Invalid(op, "status", "must be open, resolved or empty")
+		return 0, 0, Invalid(op, "status", "must be open, resolved or empty")
 	}
 	if len(f.Kinds) > MaxFilterValues {
-		return 0, Invalid(op, "kinds", "at most %d values", MaxFilterValues)
+		return 0, 0, Invalid(op, "kinds", "at most %d values", MaxFilterValues)
 	}
-	return limit, nil
+	if f.Cursor != "" {
+		c, err := DecodeCursor(f.Cursor, ReviewCursorTag, 1)
+		if err != nil {
+			return 0, 0, Invalid(op, "cursor", "%v", err)
+		}
+		after = c[0]
+	}
+	return limit, after, nil
+}
+
+// CallPage is the page of ListCalls from items, the rows of a query for limit+1 rows: with a
+// cursor after its last call when there are more.
+func CallPage(items []leadcall.Call, limit int) *leadcall.CallPage {
+	page := &leadcall.CallPage{Items: items}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		last := page.Items[limit-1]
+		page.NextCursor = EncodeCursor(CallCursorTag, last.StartedAt.UnixMilli(), last.ID)
+	}
+	return page
+}
+
+// ReviewPage is the page of ListReview from items, the rows of a query for limit+1 rows: with
+// a cursor after its last item when there are more.
+func ReviewPage(items []leadcall.ReviewItem, limit int) *leadcall.ReviewPage {
+	page := &leadcall.ReviewPage{Items: items}
+	if len(page.Items) > limit {
+		page.Items = page.Items[:limit]
+		page.NextCursor = EncodeCursor(ReviewCursorTag, page.Items[limit-1].ID)
+	}
+	return page
 }

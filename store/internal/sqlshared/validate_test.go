@@ -93,21 +93,24 @@ func TestSerialKey(t *testing.T) {
 }
 
 func TestValidateCallFilter(t *testing.T) {
-	limit, err := ValidateCallFilter(op, &leadcall.CallFilter{})
+	limit, after, err := ValidateCallFilter(op, &leadcall.CallFilter{})
 	require.NoError(t, err)
 	require.Equal(t, DefaultListLimit, limit)
-	limit, err = ValidateCallFilter(op, &leadcall.CallFilter{Limit: 1 << 40})
+	require.Nil(t, after)
+	limit, _, err = ValidateCallFilter(op, &leadcall.CallFilter{Limit: 1 << 40})
 	require.NoError(t, err)
 	require.Equal(t, MaxListLimit, limit)
-	limit, err = ValidateCallFilter(op, &leadcall.CallFilter{Limit: 7, DeviceIDs: make([]string, MaxFilterValues)})
+	limit, after, err = ValidateCallFilter(op, &leadcall.CallFilter{Limit: 7, DeviceIDs: make([]string, MaxFilterValues),
+		Cursor: EncodeCursor(CallCursorTag, 1700000000000, 42)})
 	require.NoError(t, err)
 	require.Equal(t, 7, limit)
+	require.Equal(t, []int64{1700000000000, 42}, after)
 
-	_, err = ValidateCallFilter(op, nil)
+	_, _, err = ValidateCallFilter(op, nil)
 	requireInvalid(t, err, "filter", "required")
-	_, err = ValidateCallFilter(op, &leadcall.CallFilter{Limit: -1})
+	_, _, err = ValidateCallFilter(op, &leadcall.CallFilter{Limit: -1})
 	requireInvalid(t, err, "limit", "negative")
-	_, err = ValidateCallFilter(op, &leadcall.CallFilter{From: t0, To: t0.Add(-time.Millisecond)})
+	_, _, err = ValidateCallFilter(op, &leadcall.CallFilter{From: t0, To: t0.Add(-time.Millisecond)})
 	requireInvalid(t, err, "to", "before from")
 	for field, f := range map[string]*leadcall.CallFilter{
 		"device_ids":  {DeviceIDs: make([]string, MaxFilterValues+1)},
@@ -116,9 +119,42 @@ func TestValidateCallFilter(t *testing.T) {
 		"outcomes":    {Outcomes: make([]leadcall.SyncOutcome, MaxFilterValues+1)},
 		"disposition": {Disposition: make([]leadcall.Disposition, MaxFilterValues+1)},
 	} {
-		_, err := ValidateCallFilter(op, f)
+		_, _, err := ValidateCallFilter(op, f)
 		requireInvalid(t, err, field, "at most 500 values")
 	}
+	for name, cursor := range map[string]string{
+		"review cursor": EncodeCursor(ReviewCursorTag, 5),
+		"garbage":       "%%%",
+		"huge":          strings.Repeat("Y2FsbHMxOjE6Mg", 1000),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, _, err := ValidateCallFilter(op, &leadcall.CallFilter{Cursor: cursor})
+			requireInvalid(t, err, "cursor", "malformed cursor")
+		})
+	}
+}
+
+func TestCallPage(t *testing.T) {
+	calls := []leadcall.Call{{ID: 3, StartedAt: t0.Add(2 * time.Second)}, {ID: 2, StartedAt: t0.Add(time.Second)}, {ID: 1, StartedAt: t0}}
+	page := CallPage(calls[:2], 2)
+	require.Len(t, page.Items, 2)
+	require.Empty(t, page.NextCursor, "no more rows than the limit: the last page")
+
+	page = CallPage(calls, 2)
+	require.Equal(t, calls[:2], page.Items)
+	_, after, err := ValidateCallFilter(op, &leadcall.CallFilter{Cursor: page.NextCursor})
+	require.NoError(t, err)
+	require.Equal(t, []int64{t0.Add(time.Second).UnixMilli(), 2}, after, "the next page starts after the last call")
+}
+
+func TestReviewPage(t *testing.T) {
+	items := []leadcall.ReviewItem{{ID: 9}, {ID: 7}, {ID: 4}}
+	require.Empty(t, ReviewPage(items, 3).NextCursor)
+	page := ReviewPage(items, 1)
+	require.Equal(t, items[:1], page.Items)
+	_, after, err := ValidateReviewFilter(op, &leadcall.ReviewFilter{Cursor: page.NextCursor})
+	require.NoError(t, err)
+	require.Equal(t, int64(9), after)
 }
 
 func TestValidateClaim(t *testing.T) {
