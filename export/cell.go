@@ -12,6 +12,9 @@ const MaxCellBytes = 32000
 // ellipsis ends a cut cell.
 const ellipsis = "…"
 
+// maxContent leaves room for the protective quote.
+const maxContent = MaxCellBytes - 1
+
 // cell makes s safe for a spreadsheet cell: valid UTF-8, no control characters other than
 // tab, newline and carriage return, at most MaxCellBytes bytes, and a leading single quote
 // when s would otherwise start like a formula (OWASP CSV injection guidance). Clean values,
@@ -29,8 +32,8 @@ func cell(s string) string {
 		}
 		return r
 	}, s)
-	if len(s) > MaxCellBytes-1-len(ellipsis) { // room for the quote and the ellipsis
-		cut := MaxCellBytes - 1 - len(ellipsis)
+	if len(s) > maxContent {
+		cut := maxContent - len(ellipsis)
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
 		}
@@ -44,7 +47,7 @@ func cell(s string) string {
 
 // clean reports whether s is short printable ASCII that does not start like a formula.
 func clean(s string) bool {
-	if len(s) > MaxCellBytes-1-len(ellipsis) || formulaStart(s) {
+	if len(s) > maxContent || formulaStart(s) {
 		return false
 	}
 	for i := 0; i < len(s); i++ {

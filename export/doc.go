@@ -2,7 +2,8 @@
 // row 55: call logs with device nicknames).
 //
 // [WriteCalls] pages through Store.ListCalls (newest first, the store's order) and writes
-// one RFC 4180 record per call, flushing after every page, so memory does not grow with the
+// one RFC 4180 record per call with CRLF line endings (encoding/csv: a line break inside a
+// quoted cell is written as CRLF too, and a lone carriage return inside a cell is dropped), flushing after every page, so memory does not grow with the
 // number of rows: it holds one page of calls, the org's device list, a bounded cache of
 // assignments and a bounded cache of recovery statuses.
 //
