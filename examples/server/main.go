@@ -90,6 +90,9 @@ type Config struct {
 	ZohoRefreshToken string
 	AdminToken       string // LEADCALL_ADMIN_TOKEN only (flags show in process lists); empty: generated
 	OrgID            string // the org the admin token acts on; default httpapi.DefaultOrgID
+	// StreamOrigins are browser origins allowed on GET /v1/stream besides the server's own
+	// host (comma-separated host patterns, e.g. dash.example.com).
+	StreamOrigins []string
 	// EnginePoll is the Engine's poll interval; zero: the Engine's default.
 	EnginePoll time.Duration
 }
@@ -112,6 +115,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	str(&c.ZohoClientSecret, "zoho-client-secret", "", "Zoho OAuth client secret")
 	str(&c.ZohoRefreshToken, "zoho-refresh-token", "", "Zoho refresh token")
 	str(&c.OrgID, "org", httpapi.DefaultOrgID, "ID of the org the admin token acts on")
+	var origins string
+	str(&origins, "stream-origins", "", "comma-separated browser origins allowed on the live stream besides the server's own host")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -119,6 +124,11 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return Config{}, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
 	c.AdminToken = getenv("LEADCALL_ADMIN_TOKEN")
+	for o := range strings.SplitSeq(origins, ",") {
+		if o = strings.TrimSpace(o); o != "" {
+			c.StreamOrigins = append(c.StreamOrigins, o)
+		}
+	}
 	hasZoho := c.ZohoClientID != "" || c.ZohoClientSecret != "" || c.ZohoRefreshToken != ""
 	if c.CRM == "" {
 		c.CRM = CRMSandbox
@@ -147,6 +157,7 @@ type Main struct {
 	store  leadcall.Store
 	fake   *zohotest.Server // sandbox mode only
 	eng    *leadcall.Engine
+	hub    *httpapi.Hub // live stream; the Engine's Notifier
 	http   *http.Server
 	url    string
 	served chan error
@@ -175,7 +186,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("connect CRM: %w", err)
 	}
 	crms := leadcall.SingleCRM{C: c}
-	m.eng, err = leadcall.New(leadcall.Config{Store: m.store, CRMs: crms, Logger: m.log, PollInterval: m.cfg.EnginePoll})
+	if m.hub, err = httpapi.NewHub(httpapi.HubConfig{Logger: m.log}); err != nil {
+		return fmt.Errorf("stream hub: %w", err)
+	}
+	m.eng, err = leadcall.New(leadcall.Config{Store: m.store, CRMs: crms, Logger: m.log, PollInterval: m.cfg.EnginePoll, Notifier: m.hub})
 	if err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
@@ -195,12 +209,16 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("http api: %w", err)
 	}
+	handler, err := api.WithStream(httpapi.StreamConfig{Hub: m.hub, OriginPatterns: m.cfg.StreamOrigins})
+	if err != nil {
+		return fmt.Errorf("live stream: %w", err)
+	}
 	ln, err := net.Listen("tcp", m.cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
 	m.url = "http://" + ln.Addr().String()
-	m.http = &http.Server{Handler: api, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+	m.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	go func() {
 		if err := m.http.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -219,6 +237,10 @@ func (m *Main) Run(ctx context.Context) error {
 // the sandbox CRM. It is safe to call after a failed Run.
 func (m *Main) Close() error {
 	var errs []error
+	if m.hub != nil {
+		// First: Shutdown does not wait for the stream's hijacked connections.
+		errs = append(errs, m.hub.Close())
+	}
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()

@@ -12,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
 
 	"github.com/leadcall/leadcall/crm/zoho/zohotest"
+	"github.com/leadcall/leadcall/httpapi"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -264,4 +266,81 @@ func TestZohoModeRefusesAnUnknownDataCentre(t *testing.T) {
 	require.NotContains(t, err.Error(), "secret-value-7f3a")
 	require.NotContains(t, err.Error(), "refresh-value-9c2e")
 	require.NoError(t, m.Close())
+}
+
+// TestLiveStreamEndToEnd: the Engine's events reach GET /v1/stream through the hub, the
+// configured origin is allowed and another refused, and Close ends the stream with
+// StatusGoingAway.
+func TestLiveStreamEndToEnd(t *testing.T) {
+	t.Parallel()
+	const admin = "live-stream-admin-token"
+	cfg, err := ParseConfig([]string{"-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "leadcall.db"),
+		"-stream-origins", " dash.example.com , "}, func(k string) string {
+		if k == "LEADCALL_ADMIN_TOKEN" {
+			return admin
+		}
+		return ""
+	}, io.Discard)
+	require.NoError(t, err)
+	require.Equal(t, []string{"dash.example.com"}, cfg.StreamOrigins)
+	cfg.EnginePoll = 50 * time.Millisecond
+	m := NewMain(cfg, io.Discard, slog.New(slog.DiscardHandler))
+	require.NoError(t, m.Run(context.Background()))
+	closed := false
+	t.Cleanup(func() {
+		if !closed {
+			require.NoError(t, m.Close())
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	wsURL := "ws" + strings.TrimPrefix(m.URL(), "http") + httpapi.StreamPath
+	dial := func(origin string) (*websocket.Conn, *http.Response, error) {
+		h := http.Header{"Authorization": {"Bearer " + admin}}
+		if origin != "" {
+			h.Set("Origin", origin)
+		}
+		return websocket.Dial(ctx, wsURL+"?after=0", &websocket.DialOptions{HTTPHeader: h})
+	}
+	_, resp, err := dial("https://evil.example.com")
+	require.Error(t, err)
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	ws, _, err := dial("https://dash.example.com")
+	require.NoError(t, err)
+	defer ws.CloseNow()
+
+	c := client{t: t, base: m.URL()}
+	var dev struct {
+		ID          string `json:"id"`
+		PairingCode string `json:"pairing_code"`
+	}
+	c.do("POST", "/v1/devices", admin, map[string]any{"nickname": "Ads line", "kind": "campaign"}, http.StatusCreated, &dev)
+	c.do("PUT", "/v1/devices/"+dev.ID+"/assignment", admin, map[string]any{"lead_source": SandboxLeadSource}, http.StatusOK, nil)
+	var enrolled struct {
+		Token string `json:"token"`
+	}
+	c.do("POST", "/v1/device/enroll", "", map[string]any{"pairing_code": dev.PairingCode, "model": "Pixel", "os": "Android", "app_version": "1.0"}, http.StatusOK, &enrolled)
+	c.do("POST", "/v1/device/calls", enrolled.Token, map[string]any{"calls": []any{map[string]any{
+		"id": "call-1", "number": "098765 43210", "type": "missed", "started_at": time.Now().Add(time.Second).Format(time.RFC3339Nano),
+	}}}, http.StatusOK, nil)
+
+	var last int64
+	seen := map[string]bool{}
+	for !seen["call.ingested"] || !seen["call.synced"] {
+		_, b, err := ws.Read(ctx)
+		require.NoError(t, err, "seen %v", seen)
+		var ev struct {
+			ID   int64  `json:"id"`
+			Type string `json:"type"`
+		}
+		require.NoError(t, json.Unmarshal(b, &ev))
+		require.Greater(t, ev.ID, last, "increasing IDs")
+		last = ev.ID
+		seen[ev.Type] = true
+	}
+
+	closed = true
+	require.NoError(t, m.Close())
+	_, _, err = ws.Read(ctx)
+	require.Equal(t, websocket.StatusGoingAway, websocket.CloseStatus(err), "%v", err)
 }
