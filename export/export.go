@@ -197,10 +197,16 @@ func WriteCalls(ctx context.Context, w io.Writer, st leadcall.Store, f leadcall.
 			return n, fmt.Errorf("export: write: %w", err)
 		}
 		n += len(page.Items)
-		if page.NextCursor == "" {
+		if page.NextCursor == "" || len(page.Items) == 0 {
 			return n, nil
 		}
 		f.Cursor = page.NextCursor
+		// The cursor alone leaves the store an OR condition that SQLite cannot use as an index
+		// bound, so every page would rescan from the newest call. An upper bound on started_at
+		// just past the page's last call selects the same rows and starts the scan there.
+		if bound := page.Items[len(page.Items)-1].StartedAt.Add(time.Millisecond); f.To.IsZero() || bound.Before(f.To) {
+			f.To = bound
+		}
 	}
 }
 
@@ -300,7 +306,9 @@ var metaEscaper = strings.NewReplacer(`\`, `\\`, `;`, `\;`, `=`, `\=`)
 
 // recoveryStatus returns the status of the recovery case a missed call belongs to, or "".
 func (x *exporter) recoveryStatus(ctx context.Context, c *leadcall.Call) (recovery.Status, error) {
-	if c.Type != leadcall.CallMissed || c.NumberE164 == "" || c.Disposition == leadcall.DispositionIgnored {
+	// Only a counted miss on a campaign phone opens or joins a case: skip the lookup otherwise.
+	rc := recoveryCall(c)
+	if rc.Type != recovery.CallMissed || rc.DeviceKind != recovery.DeviceCampaign || !rc.Counts() || rc.NumberE164 == "" {
 		return "", nil
 	}
 	byCall, ok := x.statuses.get(c.NumberE164)

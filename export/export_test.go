@@ -399,3 +399,25 @@ func TestBadArguments(t *testing.T) {
 		})
 	}
 }
+
+func TestPagingThroughCallsAtOneInstant(t *testing.T) {
+	t.Parallel()
+	st := openStore(t)
+	createOrg(t, st, "acme", "UTC")
+	createDevice(t, st, "acme", "d", "d", device.KindCampaign)
+	var calls []*leadcall.Call
+	for range 7 {
+		calls = append(calls, call("d", device.KindCampaign, leadcall.CallInbound, "+919876543210", t0, 1))
+	}
+	calls = append(calls, call("d", device.KindCampaign, leadcall.CallInbound, "+919876543210", t0.Add(-time.Millisecond), 1))
+	insert(t, st, "acme", calls...)
+	for _, to := range []time.Time{{}, t0.Add(time.Millisecond)} {
+		for _, size := range []int{1, 2, 3, 1000} {
+			var buf bytes.Buffer
+			n, err := export.WriteCalls(context.Background(), &buf, st, leadcall.CallFilter{OrgID: "acme", To: to}, export.Options{PageSize: size})
+			require.NoError(t, err)
+			require.Equal(t, 8, n)
+			require.Equal(t, []string{"7", "6", "5", "4", "3", "2", "1", "8"}, column(parse(t, buf.String()), "call_id"), "page size %d", size)
+		}
+	}
+}
