@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -63,13 +64,13 @@ func insert(t testing.TB, st leadcall.Store, org string, calls ...*leadcall.Call
 	}
 }
 
-var seq int
+// seq numbers device call IDs across parallel tests.
+var seq atomic.Int64
 
 // call returns a call with sensible defaults for fields the test does not care about.
 func call(deviceID string, kind device.Kind, typ leadcall.CallType, number string, at time.Time, durationS int) *leadcall.Call {
-	seq++
 	return &leadcall.Call{
-		DeviceID: deviceID, DeviceCallID: "dc-" + strconv.Itoa(seq), NumberRaw: number, NumberE164: number,
+		DeviceID: deviceID, DeviceCallID: "dc-" + strconv.FormatInt(seq.Add(1), 10), NumberRaw: number, NumberE164: number,
 		Type: typ, StartedAt: at, ReceivedAt: at, DurationS: durationS, DeviceKind: kind,
 		Disposition: leadcall.DispositionSync, SyncStatus: leadcall.SyncPending,
 	}
