@@ -178,7 +178,7 @@ func parseAfter(r *http.Request) (after int64, ok bool, err error) {
 		return 0, false, badRequest("after", "give after once")
 	}
 	v := vals[0]
-	if v == "" || len(v) > 19 || strings.TrimLeft(v, "0123456789") != "" {
+	if v == "" || strings.TrimLeft(v, "0123456789") != "" {
 		return 0, false, badRequest("after", "must be an event ID (a non-negative integer)")
 	}
 	after, perr := strconv.ParseInt(v, 10, 64)

@@ -373,6 +373,9 @@ func TestStreamSlowClientEvicted(t *testing.T) {
 		require.Equal(t, stored[0].ID, readEvent(ctx, t, fast).ID)
 	}
 	require.Equal(t, 1, e.hub.Subscribers("default"), "slow client evicted")
+	metrics := string(e.do("GET", "/metrics", "", nil).body)
+	require.Contains(t, metrics, "leadcall_stream_evictions_total 1\n")
+	require.Contains(t, metrics, "leadcall_stream_clients 1\n")
 	more := e.publish(t, "default", 3)
 	require.Equal(t, more, readUntil(ctx, t, fast, more[2]), "the fast client keeps receiving")
 
