@@ -125,6 +125,7 @@ func idRange(from, to int64) []int64 {
 }
 
 func TestStreamMessageShape(t *testing.T) {
+	t.Parallel()
 	e := newStreamEnv(t, httpapi.HubConfig{}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -145,6 +146,7 @@ func TestStreamMessageShape(t *testing.T) {
 // TestStreamResume connects clients at different moments while events are appended and
 // notified concurrently; each must see exactly the IDs after its cursor, in order.
 func TestStreamResume(t *testing.T) {
+	t.Parallel()
 	e := newStreamEnv(t, httpapi.HubConfig{Buffer: 4096}, func(c *httpapi.StreamConfig) { c.PageSize = 7 })
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -202,7 +204,52 @@ func TestStreamResume(t *testing.T) {
 	}
 }
 
+// TestStreamLateNotification: events already in the store when the client subscribes but
+// notified only afterwards arrive once, from the store, and nothing after them is lost.
+func TestStreamLateNotification(t *testing.T) {
+	t.Parallel()
+	e := newStreamEnv(t, httpapi.HubConfig{}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	stored, err := e.store.AppendEvents(ctx, []leadcall.Event{
+		{OrgID: "default", Type: leadcall.EventDeviceSeen, At: time.Now()},
+		{OrgID: "default", Type: leadcall.EventDeviceSeen, At: time.Now()},
+	})
+	require.NoError(t, err)
+	c, _, err := dialStream(ctx, e.url+"?after=0", adminToken)
+	require.NoError(t, err)
+	defer c.CloseNow()
+	require.Equal(t, stored[0].ID, readEvent(ctx, t, c).ID, "from the store")
+	for _, ev := range stored { // the Engine's notifications arrive late
+		require.NoError(t, e.hub.Notify(ctx, ev))
+	}
+	more := e.publish(t, "default", 2)
+	require.Equal(t, append([]int64{stored[1].ID}, more...), readUntil(ctx, t, c, more[1]))
+}
+
+// TestStreamWriteTimeout: a client that stops reading is dropped after the write timeout even
+// when its buffer never fills.
+func TestStreamWriteTimeout(t *testing.T) {
+	t.Parallel()
+	e := newStreamEnv(t, httpapi.HubConfig{Buffer: 100_000}, func(c *httpapi.StreamConfig) { c.WriteTimeout = 100 * time.Millisecond })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c, _, err := dialStream(ctx, e.url, adminToken)
+	require.NoError(t, err)
+	defer c.CloseNow()
+	require.Eventually(t, func() bool { return e.hub.Subscribers("default") == 1 }, 5*time.Second, 5*time.Millisecond)
+	big := json.RawMessage(`"` + strings.Repeat("x", 256<<10) + `"`)
+	for i := int64(1); i <= 400 && e.hub.Subscribers("default") == 1; i++ {
+		require.NoError(t, e.hub.Notify(ctx, leadcall.Event{ID: i, OrgID: "default", Type: leadcall.EventDeviceSeen, Data: big}))
+		time.Sleep(5 * time.Millisecond)
+	}
+	require.Eventually(t, func() bool { return e.hub.Subscribers("default") == 0 }, 5*time.Second, 10*time.Millisecond)
+	metrics := string(e.do("GET", "/metrics", "", nil).body)
+	require.Contains(t, metrics, "leadcall_stream_evictions_total 0\n", "dropped by the timeout, not evicted")
+}
+
 func TestStreamLiveOnlyWithoutAfter(t *testing.T) {
+	t.Parallel()
 	e := newStreamEnv(t, httpapi.HubConfig{}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -216,6 +263,7 @@ func TestStreamLiveOnlyWithoutAfter(t *testing.T) {
 }
 
 func TestStreamOrgIsolation(t *testing.T) {
+	t.Parallel()
 	e := newStreamEnv(t, httpapi.HubConfig{}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -232,6 +280,7 @@ func TestStreamOrgIsolation(t *testing.T) {
 }
 
 func TestStreamRefusesUnauthenticated(t *testing.T) {
+	t.Parallel()
 	e := newStreamEnv(t, httpapi.HubConfig{}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -263,6 +312,7 @@ func TestStreamRefusesUnauthenticated(t *testing.T) {
 }
 
 func TestStreamSubprotocolToken(t *testing.T) {
+	t.Parallel()
 	e := newStreamEnv(t, httpapi.HubConfig{}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -276,6 +326,7 @@ func TestStreamSubprotocolToken(t *testing.T) {
 }
 
 func TestStreamOrigin(t *testing.T) {
+	t.Parallel()
 	e := newStreamEnv(t, httpapi.HubConfig{}, func(c *httpapi.StreamConfig) { c.OriginPatterns = []string{"dash.example.com"} })
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -314,6 +365,7 @@ func TestStreamOrigin(t *testing.T) {
 }
 
 func TestStreamBadRequests(t *testing.T) {
+	t.Parallel()
 	e := newStreamEnv(t, httpapi.HubConfig{}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -348,6 +400,7 @@ func TestStreamBadRequests(t *testing.T) {
 // full, while a client that keeps reading receives every event; the evicted client gets
 // StatusPolicyViolation once it reads again, and can resume where it stopped.
 func TestStreamSlowClientEvicted(t *testing.T) {
+	t.Parallel()
 	e := newStreamEnv(t, httpapi.HubConfig{Buffer: 2}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -408,6 +461,7 @@ func TestStreamSlowClientEvicted(t *testing.T) {
 }
 
 func TestStreamClientMessageClosesConnection(t *testing.T) {
+	t.Parallel()
 	e := newStreamEnv(t, httpapi.HubConfig{}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -467,6 +521,7 @@ func TestStreamShutdown(t *testing.T) {
 }
 
 func TestStreamConfigValidation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	hub, err := httpapi.NewHub(httpapi.HubConfig{})
 	require.NoError(t, err)
@@ -499,6 +554,7 @@ func TestStreamConfigValidation(t *testing.T) {
 }
 
 func TestHubNotifyRejectsBadData(t *testing.T) {
+	t.Parallel()
 	hub, err := httpapi.NewHub(httpapi.HubConfig{})
 	require.NoError(t, err)
 	err = hub.Notify(context.Background(), leadcall.Event{ID: 1, OrgID: "default", Type: leadcall.EventDeviceSeen, Data: json.RawMessage(`{not json`)})
