@@ -232,7 +232,8 @@ func (h *streamHandler) stream(w http.ResponseWriter, r *http.Request) {
 
 // readControl reads the client's side of conn, which answers pings and close frames; ctx ends
 // when the connection does. It stands in for conn.CloseRead, whose goroutine waits 15 s for
-// itself when it closes the connection on a data message (coder/websocket v1.8.15).
+// itself when it closes the connection on a data message (coder/websocket v1.8.15; the same
+// class of hang as coder/websocket#429, whose workaround this is).
 func readControl(parent context.Context, conn *websocket.Conn) (ctx context.Context, done <-chan struct{}) {
 	ctx, cancel := context.WithCancel(parent)
 	finished := make(chan struct{})
