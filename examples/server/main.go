@@ -14,7 +14,8 @@
 //
 // The manager API takes LEADCALL_ADMIN_TOKEN as a bearer token; when it is empty a random one
 // is generated and printed once on start (it is a bootstrap credential: set it in the
-// environment for a server that restarts).
+// environment for a server that restarts). The same token opens the live stream,
+// GET /v1/stream?after=ID (WebSocket; browsers from other origins need -stream-origins).
 package main
 
 import (
