@@ -24,9 +24,11 @@
 //
 // This is the first slice of DESIGN.md §6. The dashboard slice adds: users with roles (admin,
 // manager, rep) and a role check per route, browser sessions (HttpOnly, SameSite cookies with
-// Origin checks) and per-user API tokens beside the admin token, the web dashboard, the live
-// stream GET /v1/stream (WebSocket, resume with ?after=ID from Store.Events), and the routes
-// GET /v1/calls.csv, GET /v1/recovery, GET /v1/reports/summary and POST /v1/backfill.
+// Origin checks) and per-user API tokens beside the admin token, the web dashboard, and the
+// routes GET /v1/calls.csv, GET /v1/recovery, GET /v1/reports/summary and POST /v1/backfill.
+//
+// The live stream GET /v1/stream (WebSocket; resume with ?after=ID from Store.Events, then live
+// events from a Hub, which is the Engine's Notifier) is mounted with Server.WithStream.
 //
 // # Routes
 //
