@@ -25,7 +25,7 @@
 // This is the first slice of DESIGN.md §6. The dashboard slice adds: users with roles (admin,
 // manager, rep) and a role check per route, browser sessions (HttpOnly, SameSite cookies with
 // Origin checks) and per-user API tokens beside the admin token, the web dashboard, and the
-// routes GET /v1/calls.csv, GET /v1/recovery, GET /v1/reports/summary and POST /v1/backfill.
+// routes GET /v1/recovery, GET /v1/reports/summary and POST /v1/backfill.
 //
 // The live stream GET /v1/stream (WebSocket; resume with ?after=ID from Store.Events, then live
 // events from a Hub, which is the Engine's Notifier) is mounted with Server.WithStream.
@@ -39,6 +39,7 @@
 //	POST|GET /v1/devices; PATCH /v1/devices/{id}; POST /v1/devices/{id}/pairing-code
 //	PUT /v1/devices/{id}/assignment; GET /v1/devices/{id}/assignments
 //	GET /v1/calls (from, to, device, type, outcome, sync_status, limit, cursor)
+//	GET /v1/calls.csv (the same filters, every page, as CSV)
 //	GET /v1/review (status, kind, limit, cursor); POST /v1/review/{id}/resolve
 //
 // GET /readyz answers 200 when the store and the CRM answer (Readiness), 503 otherwise; the CRM

@@ -181,6 +181,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("PUT /v1/devices/{id}/assignment", s.admin(s.setAssignment))
 	s.mux.HandleFunc("GET /v1/devices/{id}/assignments", s.admin(s.listAssignments))
 	s.mux.HandleFunc("GET /v1/calls", s.admin(s.listCalls))
+	s.mux.HandleFunc("GET /v1/calls.csv", s.admin(s.exportCalls))
 	s.mux.HandleFunc("GET /v1/review", s.admin(s.listReview))
 	s.mux.HandleFunc("POST /v1/review/{id}/resolve", s.admin(s.resolveReview))
 }

@@ -28,12 +28,17 @@ const (
 	layerInternal = iota // plumbing: imports stdlib and third-party only
 	layerPure            // no I/O: phone, attribution, device, crm, recovery
 	layerRoot            // leadcall: domain, contracts, Engine
-	layerAdapter         // crm/memcrm, crm/zoho, store/*, notify, server packages
+	layerFeature         // built on the root, any store and CRM: export (reports, backfill)
+	layerAdapter         // crm/memcrm, crm/zoho, store/*, httpapi
 	layerTestKit         // crmtest, storetest: imported only by tests
 	layerExample         // examples/*: nothing imports them
 )
 
 var purePackages = []string{"phone", "attribution", "device", "crm", "recovery"}
+
+// featurePackages work through the root's interfaces only, so transports (httpapi) and
+// programs can use them with any store and CRM.
+var featurePackages = []string{"export"}
 
 func layerOf(path string) int {
 	rel := strings.TrimPrefix(strings.TrimPrefix(path, module), "/")
@@ -48,6 +53,8 @@ func layerOf(path string) int {
 		return layerInternal
 	case slices.Contains(purePackages, rel):
 		return layerPure
+	case slices.Contains(featurePackages, rel):
+		return layerFeature
 	default:
 		return layerAdapter
 	}
@@ -157,6 +164,9 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"anything imports example", pkg{ImportPath: module + "/crm/zoho", Imports: []string{module + "/examples/server"}}, true},
 		{"example imports adapters", pkg{ImportPath: module + "/examples/server", Imports: []string{module + "/crm/zoho", module + "/store/sqlite"}}, false},
 		{"internal imports root", pkg{ImportPath: module + "/internal/retry", Imports: []string{module}}, true},
+		{"transport imports a feature", pkg{ImportPath: module + "/httpapi", Imports: []string{module + "/export"}}, false},
+		{"feature imports an adapter", pkg{ImportPath: module + "/export", Imports: []string{module + "/store/sqlite"}}, true},
+		{"root imports a feature", pkg{ImportPath: module, Imports: []string{module + "/export"}}, true},
 		{"a store imports the stores' shared code", pkg{ImportPath: module + "/store/postgres", Imports: []string{module + "/store/internal/sqlshared"}}, false},
 		{"a CRM imports the stores' shared code", pkg{ImportPath: module + "/crm/zoho", Imports: []string{module + "/store/internal/sqlshared"}}, true},
 		{"example's external test imports the example", pkg{ImportPath: module + "/examples/partnercrm", XTestImports: []string{module + "/examples/partnercrm"}}, false},
