@@ -33,6 +33,12 @@
 //     not only before the open one's start (history is never rewritten).
 //   - Fenced methods return ErrLeaseLost for a job that is done, dead, or unknown.
 //   - OrgPause reports the zero time once the pause has ended.
+//
+// # Engine benchmarks
+//
+// BenchEngineIngest and BenchEngineSync run the Engine on a store the caller opens, so every
+// store measures ingest and sync with the same code and reports calls/s under the same
+// benchmark names (BenchmarkIngest/sequential, BenchmarkIngest/devices=4, BenchmarkSync).
 package storetest
 
 import (
