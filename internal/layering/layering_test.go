@@ -113,7 +113,7 @@ func violations(p pkg) []string {
 		}
 		to := layerOf(imp)
 		switch {
-		case to == layerExample:
+		case to == layerExample && from != layerExample: // programs may share examples/internal
 			out = append(out, p.ImportPath+" imports an example: "+imp)
 		case to == layerTestKit && from != layerTestKit && from != layerExample:
 			out = append(out, p.ImportPath+" imports test kit "+imp+" outside tests")
@@ -128,7 +128,8 @@ func violations(p pkg) []string {
 		}
 	}
 	for _, imp := range slices.Concat(p.TestImports, p.XTestImports) {
-		if ours(imp) && layerOf(imp) == layerExample && imp != p.ImportPath { // an external test may import its own package
+		// An external test may import its own package; an example's tests, other example code.
+		if ours(imp) && layerOf(imp) == layerExample && imp != p.ImportPath && layerOf(p.ImportPath) != layerExample {
 			out = append(out, p.ImportPath+" tests import an example: "+imp)
 		}
 	}
@@ -162,6 +163,8 @@ func TestRulesCatchViolations(t *testing.T) {
 		{"adapter imports test kit", pkg{ImportPath: module + "/crm/zoho", Imports: []string{module + "/crm/crmtest"}}, true},
 		{"test kit imports root", pkg{ImportPath: module + "/crm/crmtest", Imports: []string{module, module + "/crm"}}, false},
 		{"anything imports example", pkg{ImportPath: module + "/crm/zoho", Imports: []string{module + "/examples/server"}}, true},
+		{"example imports examples' shared code", pkg{ImportPath: module + "/examples/load", Imports: []string{module + "/examples/internal/simclient"}}, false},
+		{"library imports examples' shared code", pkg{ImportPath: module + "/httpapi", Imports: []string{module + "/examples/internal/simclient"}}, true},
 		{"example imports adapters", pkg{ImportPath: module + "/examples/server", Imports: []string{module + "/crm/zoho", module + "/store/sqlite"}}, false},
 		{"internal imports root", pkg{ImportPath: module + "/internal/retry", Imports: []string{module}}, true},
 		{"transport imports a feature", pkg{ImportPath: module + "/httpapi", Imports: []string{module + "/export"}}, false},
