@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"regexp"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseConfig(t *testing.T) {
+	t.Parallel()
+	withToken := func(k string) string {
+		if k == "LEADCALL_ADMIN_TOKEN" {
+			return "load-test-admin-token"
+		}
+		return ""
+	}
+	none := func(string) string { return "" }
+	cases := []struct {
+		name    string
+		args    []string
+		getenv  func(string) string
+		wantErr string
+	}{
+		{name: "in-process defaults", getenv: none},
+		{name: "target a server", args: []string{"-url", "http://127.0.0.1:8080"}, getenv: withToken},
+		{name: "target without token", args: []string{"-url", "http://127.0.0.1:8080"}, getenv: none, wantErr: "LEADCALL_ADMIN_TOKEN"},
+		{name: "remote refused", args: []string{"-url", "http://192.0.2.1:8080"}, getenv: withToken, wantErr: "not a loopback"},
+		{name: "remote allowed", args: []string{"-url", "http://192.0.2.1:8080", "-allow-remote"}, getenv: withToken},
+		{name: "zero devices", args: []string{"-devices", "0"}, getenv: none, wantErr: "-devices"},
+		{name: "huge call count", args: []string{"-calls", "99999999"}, getenv: none, wantErr: "-calls"},
+		{name: "batch above the server's", args: []string{"-batch", "501"}, getenv: none, wantErr: "-batch"},
+		{name: "endless", args: []string{"-duration", "48h"}, getenv: none, wantErr: "-duration"},
+		{name: "no sync wait", args: []string{"-sync-timeout", "0s"}, getenv: none, wantErr: "-sync-timeout"},
+		{name: "repeat share", args: []string{"-repeat", "-0.1"}, getenv: none, wantErr: "-repeat"},
+		{name: "not a number", args: []string{"-calls", "lots"}, getenv: none, wantErr: "invalid value"},
+		{name: "stray argument", args: []string{"now"}, getenv: none, wantErr: "unexpected arguments"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := ParseConfig(tc.args, tc.getenv, io.Discard)
+			if tc.wantErr == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.ErrorContains(t, err, tc.wantErr)
+		})
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	t.Parallel()
+	ms := func(ns ...int) []time.Duration {
+		out := make([]time.Duration, len(ns))
+		for i, n := range ns {
+			out[i] = time.Duration(n) * time.Millisecond
+		}
+		return out
+	}
+	cases := []struct {
+		name string
+		in   []time.Duration
+		q    float64
+		want time.Duration
+	}{
+		{name: "none", in: nil, q: 0.5, want: 0},
+		{name: "one", in: ms(7), q: 0.99, want: 7 * time.Millisecond},
+		{name: "median of unsorted", in: ms(5, 1, 3, 2, 4), q: 0.5, want: 3 * time.Millisecond},
+		{name: "p99 of 100 is the 99th", in: ms(func() []int {
+			var v []int
+			for i := 100; i >= 1; i-- {
+				v = append(v, i)
+			}
+			return v
+		}()...), q: 0.99, want: 99 * time.Millisecond},
+		{name: "p100 is the max", in: ms(1, 9, 4), q: 1, want: 9 * time.Millisecond},
+	}
+	for _, tc := range cases {
+		require.Equal(t, tc.want, percentile(tc.in, tc.q), tc.name)
+	}
+}
+
+// TestRunInProcess runs a small load against the in-process sandbox server and checks that
+// every call was acknowledged and reached the CRM, and that the metrics are present and sane.
+func TestRunInProcess(t *testing.T) {
+	t.Parallel()
+	const calls = 12
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"-devices", "3", "-calls", strconv.Itoa(calls), "-batch", "2", "-duration", "20s",
+		"-sync-timeout", "60s", "-json", "-seed", "11"}, func(string) string { return "" }, &out, io.Discard)
+	require.NoError(t, err, out.String())
+	var res Result
+	require.NoError(t, json.Unmarshal(out.Bytes(), &res), out.String())
+	require.Equal(t, calls, res.Calls, "every call acknowledged")
+	require.Zero(t, res.Rejected)
+	require.Equal(t, calls, res.Synced+res.Review+res.Failed, "every call left the CRM queue")
+	require.Positive(t, res.Synced)
+	require.Zero(t, res.Queued)
+	require.Positive(t, res.CallsPerSec)
+	require.Positive(t, res.IngestP50ms)
+	require.LessOrEqual(t, res.IngestP50ms, res.IngestP99ms)
+	require.Positive(t, res.CRMP50ms)
+	require.LessOrEqual(t, res.CRMP50ms, res.CRMP99ms)
+
+	var text bytes.Buffer
+	require.NoError(t, report(&text, &res, false))
+	for _, metric := range []string{"calls", "calls/s", "ingest p50", "ingest p99", "crm p50", "crm p99", "synced"} {
+		require.Regexp(t, regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(metric)+`: \d`), text.String(), "one line per metric")
+	}
+}
