@@ -289,8 +289,6 @@ func (m *Main) openCRM() (*zoho.CRM, error) {
 			return nil, err
 		}
 		zc.ClientID, zc.ClientSecret, zc.RefreshToken, zc.AccountsURL = creds.ClientID, creds.ClientSecret, creds.RefreshToken, creds.AccountsURL
-		// The fake on loopback has no edition limits to protect: lift the client-side ones.
-		zc.RequestsPerSecond, zc.Burst, zc.Concurrency = sandboxRequestsPerSecond, sandboxBurst, sandboxConcurrency
 	} else if zc.AccountsURL == "" {
 		dc, err := zoho.ParseDataCenter(m.cfg.ZohoDC)
 		if err != nil {
@@ -301,13 +299,6 @@ func (m *Main) openCRM() (*zoho.CRM, error) {
 	return zoho.New(zc)
 }
 
-// Client-side limits for the sandbox's fake Zoho (a real org keeps the adapter's defaults).
-const (
-	sandboxRequestsPerSecond = 1000
-	sandboxBurst             = 200
-	sandboxConcurrency       = 50
-)
-
 // Sandbox seed data.
 const (
 	SandboxLeadSource = "Sandbox Campaign"
@@ -315,7 +306,7 @@ const (
 )
 
 func (m *Main) startSandbox() (zohotest.Credentials, error) {
-	m.fake = zohotest.New(zohotest.Config{Addr: "127.0.0.1:0", MaxConcurrency: 50, MaxSubConcurrency: 50})
+	m.fake = zohotest.New(zohotest.Config{Addr: "127.0.0.1:0"})
 	if err := m.fake.Start(); err != nil {
 		return zohotest.Credentials{}, err
 	}

@@ -114,7 +114,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 }
 
 func (s *Server) startCRM(log *slog.Logger) (*zoho.CRM, error) {
-	s.fake = zohotest.New(zohotest.Config{Addr: "127.0.0.1:0", MaxConcurrency: 50, MaxSubConcurrency: 50})
+	s.fake = zohotest.New(zohotest.Config{Addr: "127.0.0.1:0"})
 	if err := s.fake.Start(); err != nil {
 		return nil, fmt.Errorf("sandbox: fake zoho: %w", err)
 	}
@@ -127,9 +127,8 @@ func (s *Server) startCRM(log *slog.Logger) (*zoho.CRM, error) {
 		return nil, fmt.Errorf("sandbox: fake zoho: %w", err)
 	}
 	creds := s.fake.Credentials()
-	// The fake on loopback has no edition limits to protect: lift the client-side ones.
 	c, err := zoho.New(zoho.Config{ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, RefreshToken: creds.RefreshToken,
-		AccountsURL: creds.AccountsURL, Logger: log, RequestsPerSecond: 1000, Burst: 200, Concurrency: 50})
+		AccountsURL: creds.AccountsURL, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: zoho adapter: %w", err)
 	}
