@@ -617,11 +617,22 @@ func (s *Server) handleInsert(req *apiRequest) apiResponse {
 		return *bad
 	}
 	m := s.schema[req.route.module]
+	return s.writeEach(req, wb.data, http.StatusCreated, "record added",
+		func(in map[string]any, path string) (writeOp, *recordError) {
+			return writeOp{m: m, in: in, path: path, token: req.token}, nil
+		})
+}
+
+// writeEach applies one write per record of data under the server lock, turning each into a
+// per-record result in request order: prepare checks what is particular to the route (an id
+// to update), then the record is built, validated and committed.
+func (s *Server) writeEach(req *apiRequest, data []any, allOK int, message string,
+	prepare func(in map[string]any, path string) (writeOp, *recordError)) apiResponse {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	items := make([]map[string]any, len(wb.data))
+	items := make([]map[string]any, len(data))
 	okCount := 0
-	for i, raw := range wb.data {
+	for i, raw := range data {
 		path := fmt.Sprintf("$.data[%d]", i)
 		in, isObj := raw.(map[string]any)
 		if !isObj {
@@ -629,7 +640,11 @@ func (s *Server) handleInsert(req *apiRequest) apiResponse {
 				details: map[string]any{"json_path": path, "expected_data_type": "jsonobject"}}).item()
 			continue
 		}
-		op := writeOp{m: m, in: in, path: path, token: req.token}
+		op, rerr := prepare(in, path)
+		if rerr != nil {
+			items[i] = rerr.item()
+			continue
+		}
 		values, added, rerr := s.buildLocked(op)
 		if rerr != nil {
 			items[i] = rerr.item()
@@ -637,10 +652,10 @@ func (s *Server) handleInsert(req *apiRequest) apiResponse {
 		}
 		r := s.commitLocked(op, values, added, req.undo)
 		items[i] = map[string]any{"code": "SUCCESS", "details": s.successDetailsLocked(r),
-			"message": "record added", "status": "success"}
+			"message": message, "status": "success"}
 		okCount++
 	}
-	return apiResponse{status: s.writeStatus(okCount, len(items)-okCount, http.StatusCreated),
+	return apiResponse{status: s.writeStatus(okCount, len(items)-okCount, allOK),
 		body: map[string]any{"data": items}, credits: writeCredits(len(items)), applied: okCount > 0}
 }
 
@@ -656,45 +671,22 @@ func (s *Server) handleUpdate(req *apiRequest) apiResponse {
 			map[string]any{"api_name": "data", "json_path": "$.data", "limit": 1})
 	}
 	m := s.schema[req.route.module]
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	items := make([]map[string]any, len(wb.data))
-	okCount := 0
-	for i, raw := range wb.data {
-		path := fmt.Sprintf("$.data[%d]", i)
-		in, isObj := raw.(map[string]any)
-		if !isObj {
-			items[i] = (&recordError{code: "INVALID_DATA", message: "invalid data",
-				details: map[string]any{"json_path": path, "expected_data_type": "jsonobject"}}).item()
-			continue
-		}
-		id := req.route.id
-		if id == "" {
-			v, present := in["id"]
-			if !present || v == nil {
-				items[i] = mandatoryMissing("id", path).item()
-				continue
+	return s.writeEach(req, wb.data, http.StatusOK, "record updated",
+		func(in map[string]any, path string) (writeOp, *recordError) {
+			id := req.route.id
+			if id == "" {
+				v, present := in["id"]
+				if !present || v == nil {
+					return writeOp{}, mandatoryMissing("id", path)
+				}
+				id, _ = v.(string)
 			}
-			id, _ = v.(string)
-		}
-		prev, exists := s.store[m.name].byID[id]
-		if !exists {
-			items[i] = fieldErr("INVALID_DATA", "the id given seems to be invalid", "id", path).item()
-			continue
-		}
-		op := writeOp{m: m, in: in, path: path, prev: prev, token: req.token}
-		values, added, rerr := s.buildLocked(op)
-		if rerr != nil {
-			items[i] = rerr.item()
-			continue
-		}
-		r := s.commitLocked(op, values, added, req.undo)
-		items[i] = map[string]any{"code": "SUCCESS", "details": s.successDetailsLocked(r),
-			"message": "record updated", "status": "success"}
-		okCount++
-	}
-	return apiResponse{status: s.writeStatus(okCount, len(items)-okCount, http.StatusOK),
-		body: map[string]any{"data": items}, credits: writeCredits(len(items)), applied: okCount > 0}
+			prev, exists := s.store[m.name].byID[id]
+			if !exists {
+				return writeOp{}, fieldErr("INVALID_DATA", "the id given seems to be invalid", "id", path)
+			}
+			return writeOp{m: m, in: in, path: path, prev: prev, token: req.token}, nil
+		})
 }
 
 // handleUpsert implements POST /crm/v8/{module}/upsert (D-UPSERT7; OAS v8 upsertRecords).
