@@ -11,7 +11,7 @@ import (
 // columns and the formula-injection rule). An error before the first byte gets the usual JSON
 // error; one after it cuts the download short, so the file is visibly incomplete.
 func (s *Server) exportCalls(w http.ResponseWriter, r *http.Request) {
-	f, err := s.callFilter(r.URL.Query())
+	f, err := s.callFilter(r, r.URL.Query())
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -20,7 +20,7 @@ func (s *Server) exportCalls(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, badRequest("cursor", "the CSV export has every page; leave out cursor and limit"))
 		return
 	}
-	if _, err := s.store.Org(r.Context(), s.cfg.OrgID); err != nil {
+	if _, err := s.store.Org(r.Context(), s.orgID(r)); err != nil {
 		writeError(w, s.log, err)
 		return
 	}

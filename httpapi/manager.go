@@ -152,6 +152,12 @@ func (o *OptString) UnmarshalJSON(b []byte) error {
 // adminActor names the bootstrap admin in audit fields.
 const adminActor = "admin-token"
 
+// orgID is the org a manager request acts on.
+func (s *Server) orgID(r *http.Request) string { return s.cfg.OrgID }
+
+// actor names who makes a manager request, for audit fields.
+func (s *Server) actor(r *http.Request) string { return adminActor }
+
 // newID returns a random ID with a prefix, valid for the Engine's ID rules.
 func newID(prefix string) string {
 	var b [8]byte
@@ -160,7 +166,7 @@ func newID(prefix string) string {
 }
 
 func (s *Server) getSettings(w http.ResponseWriter, r *http.Request) {
-	o, err := s.store.Org(r.Context(), s.cfg.OrgID)
+	o, err := s.store.Org(r.Context(), s.orgID(r))
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -174,7 +180,7 @@ func (s *Server) putSettings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	out, err := s.eng.UpdateSettings(r.Context(), s.cfg.OrgID, in)
+	out, err := s.eng.UpdateSettings(r.Context(), s.orgID(r), in)
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -188,7 +194,7 @@ func (s *Server) createRep(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	rep := &leadcall.Rep{OrgID: s.cfg.OrgID, ID: newID("rep_"), Name: in.Name, Email: in.Email}
+	rep := &leadcall.Rep{OrgID: s.orgID(r), ID: newID("rep_"), Name: in.Name, Email: in.Email}
 	if err := s.eng.CreateRep(r.Context(), rep); err != nil {
 		writeError(w, s.log, err)
 		return
@@ -197,7 +203,7 @@ func (s *Server) createRep(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listReps(w http.ResponseWriter, r *http.Request) {
-	reps, err := s.store.Reps(r.Context(), s.cfg.OrgID)
+	reps, err := s.store.Reps(r.Context(), s.orgID(r))
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -211,7 +217,7 @@ func (s *Server) mapRep(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	rep, err := s.eng.MapRep(r.Context(), s.cfg.OrgID, r.PathValue("id"), in.CRMUserID)
+	rep, err := s.eng.MapRep(r.Context(), s.orgID(r), r.PathValue("id"), in.CRMUserID)
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -220,7 +226,7 @@ func (s *Server) mapRep(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) crmUsers(w http.ResponseWriter, r *http.Request) {
-	c, err := s.crms.CRM(r.Context(), s.cfg.OrgID)
+	c, err := s.crms.CRM(r.Context(), s.orgID(r))
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -242,7 +248,7 @@ func (s *Server) crmUsers(w http.ResponseWriter, r *http.Request) {
 // leadSources answers the CRM's active Lead Source values; a CRM that cannot describe its
 // fields has none to offer (and then any Lead Source is accepted).
 func (s *Server) leadSources(w http.ResponseWriter, r *http.Request) {
-	c, err := s.crms.CRM(r.Context(), s.cfg.OrgID)
+	c, err := s.crms.CRM(r.Context(), s.orgID(r))
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -269,7 +275,7 @@ func (s *Server) createDevice(w http.ResponseWriter, r *http.Request) {
 	}
 	code, hash := newPairingCode()
 	d := &leadcall.Device{
-		OrgID: s.cfg.OrgID, ID: newID("dev_"), Nickname: in.Nickname, Kind: device.Kind(in.Kind), RepID: in.RepID, Active: true,
+		OrgID: s.orgID(r), ID: newID("dev_"), Nickname: in.Nickname, Kind: device.Kind(in.Kind), RepID: in.RepID, Active: true,
 		PairingCodeHash: hash, PairingExpiresAt: s.cfg.Now().UTC().Add(s.cfg.PairingTTL),
 	}
 	if err := s.eng.CreateDevice(r.Context(), d); err != nil {
@@ -284,7 +290,7 @@ func (s *Server) createDevice(w http.ResponseWriter, r *http.Request) {
 func (s *Server) reissuePairingCode(w http.ResponseWriter, r *http.Request) {
 	s.enrollMu.Lock()
 	defer s.enrollMu.Unlock()
-	d, err := s.store.Device(r.Context(), s.cfg.OrgID, r.PathValue("id"))
+	d, err := s.store.Device(r.Context(), s.orgID(r), r.PathValue("id"))
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -299,7 +305,7 @@ func (s *Server) reissuePairingCode(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
-	ds, err := s.store.Devices(r.Context(), s.cfg.OrgID)
+	ds, err := s.store.Devices(r.Context(), s.orgID(r))
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -329,7 +335,7 @@ func (s *Server) patchDevice(w http.ResponseWriter, r *http.Request) {
 		}
 		p.RepID = &rep
 	}
-	d, err := s.eng.UpdateDevice(r.Context(), s.cfg.OrgID, r.PathValue("id"), p)
+	d, err := s.eng.UpdateDevice(r.Context(), s.orgID(r), r.PathValue("id"), p)
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -356,7 +362,7 @@ func (s *Server) setAssignment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a, warnings, err := s.eng.SetAssignment(r.Context(), leadcall.SetAssignmentParams{
-		OrgID: s.cfg.OrgID, DeviceID: r.PathValue("id"), LeadSource: in.LeadSource, Metadata: in.Metadata, By: adminActor,
+		OrgID: s.orgID(r), DeviceID: r.PathValue("id"), LeadSource: in.LeadSource, Metadata: in.Metadata, By: s.actor(r),
 	})
 	if err != nil {
 		writeError(w, s.log, err)
@@ -368,11 +374,11 @@ func (s *Server) setAssignment(w http.ResponseWriter, r *http.Request) {
 func (s *Server) listAssignments(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	// The device must be the org's: an unknown ID is 404, not an empty history.
-	if _, err := s.store.Device(r.Context(), s.cfg.OrgID, id); err != nil {
+	if _, err := s.store.Device(r.Context(), s.orgID(r), id); err != nil {
 		writeError(w, s.log, err)
 		return
 	}
-	as, err := s.store.Assignments(r.Context(), s.cfg.OrgID, id)
+	as, err := s.store.Assignments(r.Context(), s.orgID(r), id)
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -437,8 +443,8 @@ func queryTime(q url.Values, name string) (time.Time, error) {
 }
 
 // callFilter reads the query of GET /v1/calls.
-func (s *Server) callFilter(q url.Values) (*leadcall.CallFilter, error) {
-	f := &leadcall.CallFilter{OrgID: s.cfg.OrgID}
+func (s *Server) callFilter(r *http.Request, q url.Values) (*leadcall.CallFilter, error) {
+	f := &leadcall.CallFilter{OrgID: s.orgID(r)}
 	var err error
 	if f.From, err = queryTime(q, "from"); err != nil {
 		return nil, err
@@ -483,7 +489,7 @@ func (s *Server) callFilter(q url.Values) (*leadcall.CallFilter, error) {
 }
 
 func (s *Server) listCalls(w http.ResponseWriter, r *http.Request) {
-	f, err := s.callFilter(r.URL.Query())
+	f, err := s.callFilter(r, r.URL.Query())
 	if err != nil {
 		writeError(w, s.log, err)
 		return
@@ -518,7 +524,7 @@ func cursorError(err error) error {
 
 func (s *Server) listReview(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := &leadcall.ReviewFilter{OrgID: s.cfg.OrgID}
+	f := &leadcall.ReviewFilter{OrgID: s.orgID(r)}
 	switch st := leadcall.ReviewStatus(q.Get("status")); st {
 	case "", leadcall.ReviewOpen, leadcall.ReviewResolved:
 		f.Status = st
@@ -569,7 +575,7 @@ func (s *Server) resolveReview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	it, err := s.eng.ResolveReview(r.Context(), leadcall.ResolveParams{
-		OrgID: s.cfg.OrgID, ID: id, Action: in.Action, RecordID: in.RecordID, Module: in.Module, By: adminActor,
+		OrgID: s.orgID(r), ID: id, Action: in.Action, RecordID: in.RecordID, Module: in.Module, By: s.actor(r),
 	})
 	if err != nil {
 		writeError(w, s.log, err)
