@@ -27,6 +27,18 @@ type HubConfig struct {
 	Buffer int
 	// Logger receives evictions and unpublishable events. Default: discard.
 	Logger *slog.Logger
+	// Follow, when set, makes the hub deliver what the event log holds rather than the events
+	// Notify is handed: every Notify call and every notification from Follow.Listen (events
+	// committed by other replicas sharing the store) only wakes the org's reader, which reads
+	// the log from the last event it delivered and fans out each event once, in ID order.
+	// Set it to a Store that several replicas share (store/postgres); NewHub then listens
+	// until Close. Default nil: Notify fans out the events it is handed, as one process
+	// needs.
+	Follow EventLog
+	// Resync is how often a following hub re-reads the log of the orgs it has clients for,
+	// so that a lost notification delays an event by at most this long. Default
+	// DefaultHubResync; ignored without Follow.
+	Resync time.Duration
 }
 
 // errHubClosed is returned by subscribe once Close has begun.
@@ -50,6 +62,8 @@ type Hub struct {
 	closed  bool
 	orgs    map[string]map[*subscription]struct{}
 	running sync.WaitGroup // one per stream handler, so Close can wait for them
+
+	follow *follower // nil unless HubConfig.Follow is set
 }
 
 // NewHub returns a Hub for cfg, or an error if a field is out of range.
@@ -57,11 +71,14 @@ func NewHub(cfg HubConfig) (*Hub, error) {
 	if cfg.Buffer < 0 {
 		return nil, &leadcall.Error{Code: leadcall.CodeInvalid, Op: "httpapi: hub config", Field: "Buffer", Message: "must not be negative"}
 	}
+	if cfg.Resync < 0 {
+		return nil, &leadcall.Error{Code: leadcall.CodeInvalid, Op: "httpapi: hub config", Field: "Resync", Message: "must not be negative"}
+	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Hub{
+	h := &Hub{
 		buffer: cmp.Or(cfg.Buffer, DefaultStreamBuffer),
 		log:    log,
 		clients: prometheus.NewGauge(prometheus.GaugeOpts{
@@ -71,7 +88,11 @@ func NewHub(cfg HubConfig) (*Hub, error) {
 			Name: "leadcall_stream_evictions_total", Help: "Live-stream clients evicted for falling behind.",
 		}),
 		orgs: make(map[string]map[*subscription]struct{}),
-	}, nil
+	}
+	if cfg.Follow != nil {
+		h.startFollowing(cfg.Follow, cmp.Or(cfg.Resync, DefaultHubResync))
+	}
+	return h, nil
 }
 
 // streamEvent is the JSON text message of one event on the stream. The org is implied by the
@@ -117,7 +138,14 @@ func (s *subscription) end(reason websocket.StatusCode) {
 
 // Notify offers ev to every subscriber of ev.OrgID without blocking. It fails only when the
 // event cannot be encoded (Data that is not JSON); a closed hub drops events.
+//
+// A hub with HubConfig.Follow only takes ev as a wake-up: its org's reader delivers the event
+// from the log, in order with the other replicas' events.
 func (h *Hub) Notify(_ context.Context, ev leadcall.Event) error {
+	if h.follow != nil {
+		h.signal(ev.OrgID, ev.ID)
+		return nil
+	}
 	payload, err := encodeEvent(ev)
 	if err != nil {
 		return err
@@ -125,17 +153,23 @@ func (h *Hub) Notify(_ context.Context, ev leadcall.Event) error {
 	msg := streamMessage{id: ev.ID, payload: payload}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for sub := range h.orgs[ev.OrgID] {
+	h.offerLocked(ev.OrgID, msg)
+	return nil
+}
+
+// offerLocked queues msg for every subscriber of orgID without blocking, evicting those whose
+// buffer is full. Caller holds h.mu.
+func (h *Hub) offerLocked(orgID string, msg streamMessage) {
+	for sub := range h.orgs[orgID] {
 		select {
 		case sub.events <- msg:
 		default:
 			h.removeLocked(sub)
 			sub.end(websocket.StatusPolicyViolation)
 			h.evictions.Inc()
-			h.log.Warn("httpapi: stream client evicted: buffer full", "org_id", ev.OrgID, "event_id", ev.ID, "buffer", h.buffer)
+			h.log.Warn("httpapi: stream client evicted: buffer full", "org_id", orgID, "event_id", msg.id, "buffer", h.buffer)
 		}
 	}
-	return nil
 }
 
 // Subscribers reports how many stream clients of orgID are connected.
@@ -152,6 +186,9 @@ func (h *Hub) Subscribers(orgID string) int {
 func (h *Hub) Close() error {
 	h.mu.Lock()
 	h.closed = true
+	if h.follow != nil {
+		h.follow.cancel()
+	}
 	for _, subs := range h.orgs {
 		for sub := range subs {
 			h.removeLocked(sub)
@@ -160,13 +197,34 @@ func (h *Hub) Close() error {
 	}
 	h.mu.Unlock()
 	h.running.Wait()
+	if h.follow != nil {
+		h.follow.workers.Wait()
+	}
 	return nil
 }
 
 // subscribe registers a subscriber of orgID; the caller must call unsubscribe when done.
-func (h *Hub) subscribe(orgID string) (*subscription, error) {
+// A following hub that has no subscriber of the org yet first asks the log for the org's last
+// event ID (where its reader starts), which is why it needs ctx.
+func (h *Hub) subscribe(ctx context.Context, orgID string) (*subscription, error) {
+	var head int64
+	headKnown := false
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	for h.follow != nil && !h.closed && h.follow.orgs[orgID] == nil {
+		if headKnown {
+			h.follow.orgs[orgID] = &orgReader{delivered: head}
+			break
+		}
+		h.mu.Unlock()
+		var err error
+		head, err = h.follow.log.LastEventID(ctx, orgID)
+		h.mu.Lock()
+		if err != nil {
+			return nil, fmt.Errorf("httpapi: stream hub: %w", err)
+		}
+		headKnown = true
+	}
 	if h.closed {
 		return nil, errHubClosed
 	}
@@ -199,6 +257,9 @@ func (h *Hub) removeLocked(sub *subscription) {
 	delete(subs, sub)
 	if len(subs) == 0 {
 		delete(h.orgs, sub.orgID)
+		if h.follow != nil {
+			delete(h.follow.orgs, sub.orgID) // its reader, if running, sees that and stops
+		}
 	}
 	h.clients.Dec()
 }

@@ -18,11 +18,11 @@ func TestHubEvictsOnlyTheFullSubscriber(t *testing.T) {
 	t.Parallel()
 	hub, err := NewHub(HubConfig{Buffer: 3})
 	require.NoError(t, err)
-	stalled, err := hub.subscribe("acme")
+	stalled, err := hub.subscribe(context.Background(), "acme")
 	require.NoError(t, err)
-	reading, err := hub.subscribe("acme")
+	reading, err := hub.subscribe(context.Background(), "acme")
 	require.NoError(t, err)
-	other, err := hub.subscribe("globex")
+	other, err := hub.subscribe(context.Background(), "globex")
 	require.NoError(t, err)
 
 	var got []int64
@@ -46,7 +46,7 @@ func TestHubEvictsOnlyTheFullSubscriber(t *testing.T) {
 	hub.unsubscribe(other)
 	require.Zero(t, hub.Subscribers("acme"))
 	require.NoError(t, hub.Close())
-	_, err = hub.subscribe("acme")
+	_, err = hub.subscribe(context.Background(), "acme")
 	require.ErrorIs(t, err, errHubClosed)
 }
 
@@ -57,7 +57,7 @@ func BenchmarkHubNotify1000(b *testing.B) {
 	require.NoError(b, err)
 	subs := make([]*subscription, 1000)
 	for i := range subs {
-		subs[i], err = hub.subscribe("acme")
+		subs[i], err = hub.subscribe(context.Background(), "acme")
 		require.NoError(b, err)
 	}
 	ev := leadcall.Event{OrgID: "acme", Type: leadcall.EventCallSynced, At: time.Now(), CallID: 42,

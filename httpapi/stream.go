@@ -203,9 +203,14 @@ func (h *streamHandler) stream(w http.ResponseWriter, r *http.Request) {
 	orgID := h.srv.cfg.OrgID
 	// Subscribe before reading the backlog: an event committed meanwhile is then either in the
 	// store read or in the queue (or both, and skipped by ID), never in neither.
-	sub, err := h.hub.subscribe(orgID)
+	sub, err := h.hub.subscribe(r.Context(), orgID)
 	if err != nil {
-		writeError(w, h.srv.log, apiError(http.StatusServiceUnavailable, "unavailable", "", "the server is shutting down"))
+		msg := "the server is shutting down"
+		if !errors.Is(err, errHubClosed) {
+			h.srv.log.Warn("httpapi: stream subscribe", "org_id", orgID, "err", err)
+			msg = "the event log is unavailable: try again"
+		}
+		writeError(w, h.srv.log, apiError(http.StatusServiceUnavailable, "unavailable", "", msg))
 		return
 	}
 	defer h.hub.unsubscribe(sub)

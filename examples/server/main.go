@@ -187,7 +187,11 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("connect CRM: %w", err)
 	}
 	crms := leadcall.SingleCRM{C: c}
-	if m.hub, err = httpapi.NewHub(httpapi.HubConfig{Logger: m.log}); err != nil {
+	hubCfg := httpapi.HubConfig{Logger: m.log}
+	if log, ok := m.store.(httpapi.EventLog); ok {
+		hubCfg.Follow = log // replicas share the store: stream every replica's events
+	}
+	if m.hub, err = httpapi.NewHub(hubCfg); err != nil {
 		return fmt.Errorf("stream hub: %w", err)
 	}
 	m.eng, err = leadcall.New(leadcall.Config{Store: m.store, CRMs: crms, Logger: m.log, PollInterval: m.cfg.EnginePoll, Notifier: m.hub})

@@ -91,7 +91,9 @@ func (sub *Subscription) Close() error {
 // Listen subscribes (see Subscribe) and calls fn for every notification, from this goroutine,
 // until ctx is done (then it returns nil) or the connection fails (then it returns an error
 // with CodeUnavailable, and notifications may have been missed: re-read the log and call
-// Listen again). fn should return quickly.
+// Listen again). As soon as it listens it calls fn("", 0), "any org may have new events", so
+// a caller re-reads the log from its cursors and misses nothing committed before. fn should
+// return quickly. It implements leadcall.EventSubscriber.
 func (s *Store) Listen(ctx context.Context, fn func(orgID string, eventID int64)) error {
 	sub, err := s.Subscribe(ctx)
 	if err != nil {
@@ -101,6 +103,7 @@ func (s *Store) Listen(ctx context.Context, fn func(orgID string, eventID int64)
 		return err
 	}
 	defer sub.Close()
+	fn("", 0)
 	for {
 		n, err := sub.Next(ctx)
 		if err != nil {
@@ -111,4 +114,27 @@ func (s *Store) Listen(ctx context.Context, fn func(orgID string, eventID int64)
 		}
 		fn(n.OrgID, n.EventID)
 	}
+}
+
+// LastEventID returns the highest event ID of the org (0 when it has none); every event of
+// the org up to it is committed (see the schema's event_locks). CodeNotFound for an unknown
+// org. It implements leadcall.EventSubscriber.
+func (s *Store) LastEventID(ctx context.Context, orgID string) (int64, error) {
+	const op = "postgres: last event id"
+	if err := s.usable(ctx, op); err != nil {
+		return 0, err
+	}
+	var (
+		last   int64
+		exists bool
+	)
+	err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM orgs WHERE id = $1),
+		COALESCE((SELECT max(id) FROM events WHERE org_id = $1), 0)`, orgID).Scan(&exists, &last)
+	if err != nil {
+		return 0, s.wrap(ctx, op, err)
+	}
+	if !exists {
+		return 0, notFound(op, "org %q not found", orgID)
+	}
+	return last, nil
 }

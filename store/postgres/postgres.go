@@ -159,6 +159,7 @@ type Store struct {
 }
 
 var _ leadcall.Store = (*Store)(nil)
+var _ leadcall.EventSubscriber = (*Store)(nil)
 
 // Open connects to the database named by dsn (a postgres:// URL or a keyword/value string,
 // as libpq reads them, plus pgxpool's pool_* parameters), applies pending migrations in the
