@@ -17,6 +17,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/httpapi/ui"
 )
 
 // Defaults for zero Config fields.
@@ -184,6 +185,11 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /v1/calls.csv", s.admin(s.exportCalls))
 	s.mux.HandleFunc("GET /v1/review", s.admin(s.listReview))
 	s.mux.HandleFunc("POST /v1/review/{id}/resolve", s.admin(s.resolveReview))
+
+	// The dashboard: the page at / only (other unknown paths keep their JSON 404), assets under /ui/.
+	dashboard := ui.Handler()
+	s.mux.Handle("GET /{$}", dashboard)
+	s.mux.Handle("GET "+ui.AssetPrefix, dashboard)
 }
 
 // ServeHTTP routes the request, answering unknown paths and methods with JSON errors, and

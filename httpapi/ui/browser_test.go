@@ -1,0 +1,120 @@
+package ui_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/leadcall/leadcall/httpapi"
+)
+
+func card(id string) string { return fmt.Sprintf(`[data-testid="device-card"][data-device-id=%q]`, id) }
+
+func TestBrowserDeviceTurnsGreenOnHeartbeat(t *testing.T) {
+	a := newApp(t)
+	problems := consoleProblems(t, a.ctx)
+	id, token := a.device("Front Desk", "campaign")
+	a.open()
+	a.login()
+	// Paired but never seen: gray, and flagged as needing a campaign.
+	a.do(chromedp.WaitVisible(chromedp.CSS(card(id) + `[data-online="false"] [data-testid="device-dot"][data-online="false"]`)))
+	a.do(chromedp.WaitVisible(chromedp.CSS(card(id) + ` [data-testid="device-flag"][data-flag="no_assignment"]`)))
+	require.Equal(t, "Front Desk", a.text(card(id)+` [data-testid="device-name"]`))
+
+	a.heartbeat(token)
+	a.do(chromedp.WaitVisible(chromedp.CSS(card(id) + `[data-online="true"] [data-testid="device-dot"][data-online="true"]`)))
+	require.Contains(t, a.text(card(id)+` [data-testid="device-last-seen"]`), "just now")
+	a.requireNoReload()
+	require.Empty(t, problems())
+}
+
+func TestBrowserCallAppearsLive(t *testing.T) {
+	a := newApp(t)
+	problems := consoleProblems(t, a.ctx)
+	id, token := a.device("Campaign Line 1", "campaign")
+	a.open()
+	a.login()
+	a.do(
+		chromedp.Click(chromedp.CSS(`[data-testid="nav-calls"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="calls-empty"]`)),
+	)
+	a.postCall(token, "c-1", "+919876543210", "missed", time.Now())
+	row := fmt.Sprintf(`[data-testid="call-row"][data-device-id=%q][data-type="missed"]`, id)
+	a.do(chromedp.WaitVisible(chromedp.CSS(row)))
+	require.Equal(t, "+919876543210", a.text(row+` [data-testid="call-number"]`))
+	// The sync workers write it to the CRM; the row follows without a reload.
+	a.do(chromedp.WaitVisible(chromedp.CSS(row + ` [data-testid="call-status"].synced`)))
+	require.Equal(t, "New lead", a.text(row+` [data-testid="call-status"]`))
+	// The Command Center counted it too.
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-command"]`)),
+		chromedp.WaitVisible(chromedp.CSS(card(id)+` [data-testid="device-calls-today"][data-total="1"]`)))
+	// The export link carries the call log's filters.
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-calls"]`)),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="calls-type"]`), "missed"),
+		chromedp.Click(chromedp.CSS(`[data-testid="calls-apply"]`)))
+	href, err := chromedp.Run(a.ctx, chromedp.AttributeValue(chromedp.CSS(`[data-testid="calls-export"]`), "href"))
+	require.NoError(t, err)
+	require.True(t, strings.HasSuffix(href.Value, "/v1/calls.csv?type=missed"), href.Value)
+	a.requireNoReload()
+	require.Empty(t, problems())
+}
+
+func TestBrowserReviewItemResolvedWithOneClick(t *testing.T) {
+	a := newApp(t)
+	problems := consoleProblems(t, a.ctx)
+	_, token := a.device("Campaign Line 2", "campaign")
+	a.open()
+	a.login()
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-review"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="review-empty"]`)))
+	// An unreadable number on a campaign phone raises a review item, live.
+	a.postCall(token, "c-bad", "12", "inbound", time.Now())
+	item := `[data-testid="review-item"][data-status="open"][data-kind="invalid_number"]`
+	a.do(chromedp.WaitVisible(chromedp.CSS(item)))
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="review-badge"]`)))
+	a.do(chromedp.Click(chromedp.CSS(item + ` [data-testid="review-action"][data-action="ignore"]`)))
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="review-item"][data-status="resolved"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="review-empty"]`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`[data-testid="review-badge"]`)))
+	// The server agrees.
+	var page httpapi.Page[httpapi.ReviewView]
+	a.call("GET", "/v1/review?status=resolved", "", nil, http.StatusOK, &page)
+	require.Len(t, page.Items, 1)
+	require.Equal(t, "ignore", string(page.Items[0].Resolution.Action))
+	a.requireNoReload()
+	require.Empty(t, problems())
+}
+
+func TestBrowserAssignmentFromDevicePanel(t *testing.T) {
+	a := newApp(t)
+	problems := consoleProblems(t, a.ctx)
+	id, _ := a.device("Campaign Line 3", "campaign")
+	a.open()
+	a.login()
+	a.do(
+		chromedp.Click(chromedp.CSS(card(id))),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="device-panel"] [data-testid="panel-lead-source"]`)),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="panel-lead-source"]`), "Google Ads"),
+		chromedp.Click(chromedp.CSS(`[data-testid="panel-meta-add"]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="panel-meta-key"]`), "Campaign"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="panel-meta-value"]`), "Wellness Week"),
+		chromedp.Click(chromedp.CSS(`[data-testid="panel-assign-save"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="panel-assignment"]:not([data-assignment-id=""])`)),
+		chromedp.WaitNotPresent(chromedp.CSS(card(id)+` [data-testid="device-flag"][data-flag="no_assignment"]`)),
+	)
+	require.Contains(t, a.text(`[data-testid="panel-assignment"]`), "Google Ads")
+	require.Contains(t, a.text(card(id)+` [data-testid="device-assignment"]`), "Google Ads · Campaign: Wellness Week")
+	var hist []httpapi.AssignmentView
+	a.call("GET", "/v1/devices/"+id+"/assignments", "", nil, http.StatusOK, &hist)
+	require.Len(t, hist, 1)
+	require.Equal(t, "Google Ads", hist[0].LeadSource)
+	require.Nil(t, hist[0].End)
+	require.Equal(t, map[string]string{"Campaign": "Wellness Week"}, hist[0].Metadata)
+	a.requireNoReload()
+	require.Empty(t, problems())
+}
