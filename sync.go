@@ -721,7 +721,7 @@ func (e *Engine) episodeHasTask(calls []Call, cur *Call, who crm.Ref, connectedM
 			continue
 		}
 		byID[c.ID] = c
-		in = append(in, recoveryCall(c))
+		in = append(in, RecoveryCall(c))
 	}
 	cases, err := m.Build(in, cur.StartedAt)
 	if err != nil {
@@ -741,16 +741,6 @@ func (e *Engine) episodeHasTask(calls []Call, cur *Call, who crm.Ref, connectedM
 		}
 	}
 	return false, nil
-}
-
-// recoveryCall is the recovery package's view of a call.
-func recoveryCall(c *Call) recovery.Call {
-	return recovery.Call{
-		ID: c.ID, DeviceID: c.DeviceID, DeviceKind: recovery.DeviceKind(c.DeviceKind),
-		DeviceInactive: c.Reason == ReasonDeviceInactive, RepID: c.RepID, NumberE164: c.NumberE164,
-		Type: recovery.CallType(c.Type), StartedAt: c.StartedAt, DurationS: c.DurationS,
-		Ignored: c.Disposition == DispositionIgnored, AssignmentID: c.AssignmentID, LeadSource: c.LeadSource,
-	}
 }
 
 func truncate(s string, n int) string {

@@ -307,7 +307,7 @@ var metaEscaper = strings.NewReplacer(`\`, `\\`, `;`, `\;`, `=`, `\=`)
 // recoveryStatus returns the status of the recovery case a missed call belongs to, or "".
 func (x *exporter) recoveryStatus(ctx context.Context, c *leadcall.Call) (recovery.Status, error) {
 	// Only a counted miss on a campaign phone opens or joins a case: skip the lookup otherwise.
-	rc := recoveryCall(c)
+	rc := leadcall.RecoveryCall(c)
 	if rc.Type != recovery.CallMissed || rc.DeviceKind != recovery.DeviceCampaign || !rc.Counts() || rc.NumberE164 == "" {
 		return "", nil
 	}
@@ -331,7 +331,7 @@ func (x *exporter) buildStatuses(ctx context.Context, e164 string) (map[int64]re
 	}
 	in := make([]recovery.Call, len(calls))
 	for i := range calls {
-		in[i] = recoveryCall(&calls[i])
+		in[i] = leadcall.RecoveryCall(&calls[i])
 	}
 	cases, err := x.matcher.Build(in, x.opts.Now())
 	if err != nil {
@@ -347,14 +347,4 @@ func (x *exporter) buildStatuses(ctx context.Context, e164 string) (map[int64]re
 		}
 	}
 	return out, nil
-}
-
-// recoveryCall is the recovery package's view of a call, as the Engine builds it.
-func recoveryCall(c *leadcall.Call) recovery.Call {
-	return recovery.Call{
-		ID: c.ID, DeviceID: c.DeviceID, DeviceKind: recovery.DeviceKind(c.DeviceKind),
-		DeviceInactive: c.Reason == leadcall.ReasonDeviceInactive, RepID: c.RepID, NumberE164: c.NumberE164,
-		Type: recovery.CallType(c.Type), StartedAt: c.StartedAt, DurationS: c.DurationS,
-		Ignored: c.Disposition == leadcall.DispositionIgnored, AssignmentID: c.AssignmentID, LeadSource: c.LeadSource,
-	}
 }

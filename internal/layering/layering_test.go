@@ -38,7 +38,7 @@ var purePackages = []string{"phone", "attribution", "device", "crm", "recovery"}
 
 // featurePackages work through the root's interfaces only, so transports (httpapi) and
 // programs can use them with any store and CRM.
-var featurePackages = []string{"export"}
+var featurePackages = []string{"export", "report"}
 
 func layerOf(path string) int {
 	rel := strings.TrimPrefix(strings.TrimPrefix(path, module), "/")
