@@ -185,6 +185,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /v1/calls.csv", s.admin(s.exportCalls))
 	s.mux.HandleFunc("GET /v1/review", s.admin(s.listReview))
 	s.mux.HandleFunc("POST /v1/review/{id}/resolve", s.admin(s.resolveReview))
+	s.mux.HandleFunc("GET /v1/reports/summary", s.admin(s.reportSummary))
 
 	// The dashboard: the page at / only (other unknown paths keep their JSON 404), assets under /ui/.
 	dashboard := ui.Handler()
