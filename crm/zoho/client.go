@@ -12,8 +12,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/crm"
 )
@@ -31,7 +29,7 @@ const compositeUnits = 5
 type CRM struct {
 	cfg     Config
 	tokens  *tokenSource
-	limiter *rate.Limiter
+	limiter Limiter
 	sem     *semaphore
 	credits creditMeter
 
@@ -76,7 +74,7 @@ func New(cfg Config) (*CRM, error) {
 	c := &CRM{
 		cfg:      cfg,
 		tokens:   newTokenSource(&cfg),
-		limiter:  rate.NewLimiter(rate.Limit(cfg.RequestsPerSecond), cfg.Burst),
+		limiter:  cfg.Limiter,
 		sem:      newSemaphore(int64(cfg.Concurrency)),
 		keyCache: newTTLCache[string](cfg.SyncKeyCacheTTL, maxKeyCacheEntries),
 		phones:   newPhoneCache(cfg.PhoneCacheTTL, maxPhoneCacheEntries),

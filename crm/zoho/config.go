@@ -2,6 +2,7 @@ package zoho
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -10,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // DataCenter names a Zoho data centre by the suffix of its domains, as the server's -zoho-dc
@@ -134,6 +137,12 @@ type Config struct {
 	// Defaults DefaultRequestsPerSecond and DefaultBurst.
 	RequestsPerSecond float64
 	Burst             int
+	// Limiter, when set, paces the requests instead of the in-process limiter that
+	// RequestsPerSecond and Burst size (which are then ignored). Several replicas writing to
+	// one Zoho org share one rate by sharing a limiter (store/postgres's RateLimiter keeps
+	// the bucket in the database). Default: an in-process token bucket
+	// (golang.org/x/time/rate) of RequestsPerSecond and Burst, per CRM value.
+	Limiter Limiter
 	// DisableComposite stops the adapter from using Zoho's composite API, so every lookup and
 	// create is a plain request. Default false: composite is used, with a fallback to plain
 	// requests when Zoho refuses it.
@@ -170,6 +179,15 @@ type Config struct {
 	Logger *slog.Logger
 	// Now is the clock for token expiry, credit accounting and caches. Default time.Now.
 	Now func() time.Time
+}
+
+// Limiter paces the requests of a connection (Config.Limiter). *rate.Limiter of
+// golang.org/x/time/rate implements it.
+type Limiter interface {
+	// Wait blocks until one more request may be sent. It returns an error, without waiting
+	// or after giving the permit back, when ctx is done first or its deadline would pass
+	// before the permit. It must be safe for concurrent use.
+	Wait(ctx context.Context) error
 }
 
 // String describes the configuration without its secrets.
@@ -254,6 +272,9 @@ func (c Config) withDefaults() (Config, error) {
 	c.Concurrency = cmp.Or(c.Concurrency, DefaultConcurrency)
 	c.RequestsPerSecond = cmp.Or(c.RequestsPerSecond, DefaultRequestsPerSecond)
 	c.Burst = cmp.Or(c.Burst, DefaultBurst)
+	if c.Limiter == nil {
+		c.Limiter = rate.NewLimiter(rate.Limit(c.RequestsPerSecond), c.Burst)
+	}
 	c.MaxResponseBytes = cmp.Or(c.MaxResponseBytes, DefaultMaxResponseBytes)
 	c.SyncKeyCacheTTL = cmp.Or(c.SyncKeyCacheTTL, DefaultSyncKeyCacheTTL)
 	c.PhoneCacheTTL = cmp.Or(c.PhoneCacheTTL, DefaultPhoneCacheTTL)

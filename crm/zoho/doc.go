@@ -37,7 +37,8 @@
 //
 // # Requests and limits
 //
-// Every request waits for a client-side rate limiter (Config.RequestsPerSecond, Burst) and an
+// Every request waits for a client-side rate limiter (Config.RequestsPerSecond, Burst, or a
+// Config.Limiter that replicas share, such as store/postgres's RateLimiter) and an
 // in-flight slot (Config.Concurrency, in Zoho's concurrency units: a composite request counts
 // 5). A 429 (or TOO_MANY_REQUESTS) is CodeRateLimited with RetryAfter: Retry-After when Zoho
 // sends it, and then the connection also refuses requests locally until that time; otherwise

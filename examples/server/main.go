@@ -96,6 +96,13 @@ type Config struct {
 	StreamOrigins []string
 	// EnginePoll is the Engine's poll interval; zero: the Engine's default.
 	EnginePoll time.Duration
+	// Lease is how long a sync job belongs to the replica that claimed it (a crashed
+	// replica's jobs are taken over after it); zero: the Engine's default.
+	Lease time.Duration
+	// ZohoRPS and ZohoBurst size the Zoho client-side rate limit; zero: the adapter's
+	// defaults. With PostgreSQL the bucket lives in the database, shared by every replica.
+	ZohoRPS   float64
+	ZohoBurst int
 }
 
 // ParseConfig reads flags from args, with defaults from the environment (getenv).
@@ -116,7 +123,11 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	str(&c.ZohoClientSecret, "zoho-client-secret", "", "Zoho OAuth client secret")
 	str(&c.ZohoRefreshToken, "zoho-refresh-token", "", "Zoho refresh token")
 	str(&c.OrgID, "org", httpapi.DefaultOrgID, "ID of the org the admin token acts on")
-	var origins string
+	var origins, lease, enginePoll, zohoRPS, zohoBurst string
+	str(&lease, "lease", "", "how long a claimed sync job belongs to this replica, e.g. 2m (default: the Engine's)")
+	str(&enginePoll, "engine-poll", "", "how often idle sync workers look for due jobs, e.g. 1s (default: the Engine's)")
+	str(&zohoRPS, "zoho-rps", "", "Zoho requests per second, shared by all replicas on PostgreSQL (default: the adapter's)")
+	str(&zohoBurst, "zoho-burst", "", "Zoho request burst (default: the adapter's)")
 	str(&origins, "stream-origins", "", "comma-separated browser origins allowed on the live stream besides the server's own host")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -125,6 +136,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return Config{}, fmt.Errorf("unexpected arguments: %q", fs.Args())
 	}
 	c.AdminToken = getenv("LEADCALL_ADMIN_TOKEN")
+	if err := parseTuning(&c, lease, enginePoll, zohoRPS, zohoBurst); err != nil {
+		return Config{}, err
+	}
 	for o := range strings.SplitSeq(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			c.StreamOrigins = append(c.StreamOrigins, o)
@@ -194,7 +208,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.hub, err = httpapi.NewHub(hubCfg); err != nil {
 		return fmt.Errorf("stream hub: %w", err)
 	}
-	m.eng, err = leadcall.New(leadcall.Config{Store: m.store, CRMs: crms, Logger: m.log, PollInterval: m.cfg.EnginePoll, Notifier: m.hub})
+	m.eng, err = leadcall.New(leadcall.Config{Store: m.store, CRMs: crms, Logger: m.log, PollInterval: m.cfg.EnginePoll, Lease: m.cfg.Lease, CRMTimeout: crmTimeout(m.cfg.Lease), Notifier: m.hub})
 	if err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}
@@ -286,6 +300,16 @@ func (m *Main) openCRM() (*zoho.CRM, error) {
 	zc := zoho.Config{
 		ClientID: m.cfg.ZohoClientID, ClientSecret: m.cfg.ZohoClientSecret, RefreshToken: m.cfg.ZohoRefreshToken,
 		AccountsURL: m.cfg.ZohoAccountsURL, Logger: m.log,
+		RequestsPerSecond: m.cfg.ZohoRPS, Burst: m.cfg.ZohoBurst,
+	}
+	if pg, ok := m.store.(*postgres.Store); ok {
+		// Replicas share the org's Zoho request rate through the database.
+		lim, err := pg.RateLimiter("zoho:"+cmp.Or(m.cfg.OrgID, httpapi.DefaultOrgID),
+			cmp.Or(m.cfg.ZohoRPS, zoho.DefaultRequestsPerSecond), cmp.Or(m.cfg.ZohoBurst, zoho.DefaultBurst))
+		if err != nil {
+			return nil, err
+		}
+		zc.Limiter = lim
 	}
 	if m.cfg.CRM == CRMSandbox {
 		creds, err := m.startSandbox()

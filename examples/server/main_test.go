@@ -50,6 +50,18 @@ func TestParseConfig(t *testing.T) {
 			want: func(t *testing.T, c Config) { require.Equal(t, CRMSandbox, c.CRM) }},
 		{name: "incomplete credentials", args: []string{"-zoho-client-id", "id"}, wantErr: "needs -zoho-client-id"},
 		{name: "unknown crm", args: []string{"-crm", "salesforce"}, wantErr: "want sandbox or zoho"},
+		{name: "tuning", args: []string{"-lease", "3s", "-engine-poll", "100ms", "-zoho-rps", "50"}, env: map[string]string{"LEADCALL_ZOHO_BURST": "20"},
+			want: func(t *testing.T, c Config) {
+				require.Equal(t, 3*time.Second, c.Lease)
+				require.Equal(t, 100*time.Millisecond, c.EnginePoll)
+				require.InDelta(t, 50.0, c.ZohoRPS, 0)
+				require.Equal(t, 20, c.ZohoBurst)
+			}},
+		{name: "bad lease", args: []string{"-lease", "-1s"}, wantErr: "-lease"},
+		{name: "bad engine poll", args: []string{"-engine-poll", "soon"}, wantErr: "-engine-poll"},
+		{name: "bad rps", args: []string{"-zoho-rps", "NaN"}, wantErr: "-zoho-rps"},
+		{name: "huge rps", args: []string{"-zoho-rps", "1e300"}, wantErr: "-zoho-rps"},
+		{name: "bad burst", args: []string{"-zoho-burst", "0"}, wantErr: "-zoho-burst"},
 		{name: "unknown flag", args: []string{"-nope"}, wantErr: "flag provided but not defined"},
 		{name: "stray argument", args: []string{"extra"}, wantErr: "unexpected arguments"},
 	}
