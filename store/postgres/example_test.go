@@ -55,10 +55,11 @@ func ExampleOpen() {
 	}
 }
 
-// SchemaVersion tells which schema this build writes; Open refuses a newer one.
+// SchemaVersion tells which schema this build writes (the number of its migrations); Open
+// refuses a newer one.
 func ExampleSchemaVersion() {
-	fmt.Println(postgres.SchemaVersion())
-	// Output: 1
+	fmt.Println(postgres.SchemaVersion() >= 2) // 0002 added the shared rate-limit buckets
+	// Output: true
 }
 
 // Errors carry leadcall codes: callers branch on them, not on SQLSTATEs.
