@@ -215,9 +215,9 @@ type app struct {
 	ctx context.Context
 }
 
-func newApp(t *testing.T) *app {
+func newApp(t *testing.T, hubOpts ...func(*httpapi.HubConfig)) *app {
 	t.Helper()
-	a := newServer(t)
+	a := newServer(t, hubOpts...)
 	// The tab after the server, so that its cleanup (and a failure's screenshot) runs while the
 	// server still serves.
 	a.ctx = newTab(t)
@@ -225,7 +225,7 @@ func newApp(t *testing.T) *app {
 }
 
 // newServer starts the server alone (no browser).
-func newServer(t *testing.T) *app {
+func newServer(t *testing.T, hubOpts ...func(*httpapi.HubConfig)) *app {
 	t.Helper()
 	bg := context.Background()
 	st, err := sqlite.Open(bg, filepath.Join(t.TempDir(), "leadcall.db"), nil)
@@ -236,7 +236,11 @@ func newServer(t *testing.T) *app {
 	require.NoError(t, c.SetPicklist(crm.ModuleLeads, "Lead_Source", []crm.PicklistValue{
 		{DisplayValue: "Google Ads", ActualValue: "google_ads"}, {DisplayValue: "Billboard", ActualValue: "billboard"},
 	}))
-	hub, err := httpapi.NewHub(httpapi.HubConfig{})
+	var hc httpapi.HubConfig
+	for _, o := range hubOpts {
+		o(&hc)
+	}
+	hub, err := httpapi.NewHub(hc)
 	require.NoError(t, err)
 	eng, err := leadcall.New(leadcall.Config{Store: st, CRMs: leadcall.SingleCRM{C: c}, Notifier: hub})
 	require.NoError(t, err)
@@ -305,12 +309,18 @@ func (a *app) heartbeat(token string) {
 
 func (a *app) postCall(token, id, number, typ string, at time.Time) {
 	a.t.Helper()
+	a.postCalls(token, map[string]any{"id": id, "number": number, "type": typ, "started_at": at.UTC().Format(time.RFC3339Nano), "duration_s": 42, "sim_slot": 0})
+}
+
+// postCalls posts one batch and requires every call accepted.
+func (a *app) postCalls(token string, calls ...map[string]any) {
+	a.t.Helper()
 	var out httpapi.CallsResponse
-	a.call("POST", "/v1/device/calls", token, map[string]any{"calls": []map[string]any{{
-		"id": id, "number": number, "type": typ, "started_at": at.UTC().Format(time.RFC3339Nano), "duration_s": 42, "sim_slot": 0,
-	}}}, http.StatusOK, &out)
-	require.Len(a.t, out.Results, 1)
-	require.Equal(a.t, leadcall.IngestAccepted, out.Results[0].Status, "%+v", out.Results[0].Error)
+	a.call("POST", "/v1/device/calls", token, map[string]any{"calls": calls}, http.StatusOK, &out)
+	require.Len(a.t, out.Results, len(calls))
+	for _, r := range out.Results {
+		require.Equal(a.t, leadcall.IngestAccepted, r.Status, "%+v", r.Error)
+	}
 }
 
 // open loads the page and leaves a marker on window: if anything reloads the page, the marker

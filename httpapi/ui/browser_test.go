@@ -1,7 +1,10 @@
 package ui_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -115,6 +118,102 @@ func TestBrowserAssignmentFromDevicePanel(t *testing.T) {
 	require.Equal(t, "Google Ads", hist[0].LeadSource)
 	require.Nil(t, hist[0].End)
 	require.Equal(t, map[string]string{"Campaign": "Wellness Week"}, hist[0].Metadata)
+	a.requireNoReload()
+	require.Empty(t, problems())
+}
+
+// TestBrowserStreamResumesAfterDisconnect has the server drop the page's stream (a client that
+// falls behind a one-event buffer is evicted) and checks that the page reconnects with
+// ?after=<last event id> and shows every call, each once, without a reload.
+func TestBrowserStreamResumesAfterDisconnect(t *testing.T) {
+	a := newApp(t, func(c *httpapi.HubConfig) { c.Buffer = 1 })
+	problems := consoleProblems(t, a.ctx)
+	id, token := a.device("Busy Line", "campaign")
+	a.open()
+	a.login()
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-calls"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="calls-empty"]`)))
+	const n = 60
+	calls := make([]map[string]any, n)
+	start := time.Now()
+	for i := range calls {
+		calls[i] = map[string]any{"id": fmt.Sprintf("burst-%d", i), "number": fmt.Sprintf("+9198765%05d", i), "type": "inbound",
+			"started_at": start.Add(time.Duration(i) * time.Millisecond).UTC().Format(time.RFC3339Nano), "duration_s": 30}
+	}
+	// One batch publishes its events back to back: far more than one event of buffer.
+	a.postCalls(token, calls...)
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="stream-status"][data-state="live"]:not([data-opens="1"])`)),
+		// The Command Center is in the background: present, not visible.
+		chromedp.WaitReady(chromedp.CSS(card(id)+fmt.Sprintf(` [data-testid="device-calls-today"][data-total="%d"]`, n))))
+	url, err := chromedp.Run(a.ctx, chromedp.AttributeValue(chromedp.CSS(`[data-testid="stream-status"]`), "data-url"))
+	require.NoError(t, err)
+	require.Regexp(t, `^/v1/stream\?after=[1-9][0-9]*$`, url.Value, "the reconnect resumes from the last event")
+	rows, err := chromedp.Run(a.ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="call-row"]').length`))
+	require.NoError(t, err)
+	require.Equal(t, n, rows)
+	a.requireNoReload()
+	require.Empty(t, problems())
+}
+
+// routeExists asks the server whether it has a route (a 404 "no such path" means it has not).
+func (a *app) routeExists(method, path string, body any) bool {
+	a.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(a.t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, a.url+path, rd)
+	require.NoError(a.t, err)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(a.t, err)
+	_ = res.Body.Close()
+	return res.StatusCode != http.StatusNotFound
+}
+
+// TestBrowserRecoveryReportsAndBackfillScreens checks each screen against what the server
+// offers: its content when the route exists, a friendly "not available" state when not.
+func TestBrowserRecoveryReportsAndBackfillScreens(t *testing.T) {
+	a := newApp(t)
+	problems := consoleProblems(t, a.ctx)
+	_, token := a.device("Campaign Line 4", "campaign")
+	a.postCall(token, "m-1", "+919876500001", "missed", time.Now())
+	a.postCall(token, "i-1", "+919876500002", "inbound", time.Now())
+	hasRecovery := a.routeExists("GET", "/v1/recovery", nil)
+	hasReports := a.routeExists("GET", "/v1/reports/summary", nil)
+	a.open()
+	a.login()
+
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-recovery"]`)))
+	if hasRecovery {
+		a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="recovery-row"] [data-testid="recovery-timer"]`)))
+		require.Contains(t, a.text(`[data-testid="recovery-row"]`), "+919876500001")
+	} else {
+		a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="view-recovery"] [data-testid="unavailable"]`)))
+	}
+
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-reports"]`)))
+	if hasReports {
+		a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="report-body"] svg[data-testid="chart-volume"] rect.bar`)),
+			chromedp.WaitVisible(chromedp.CSS(`[data-testid="report-table"]`)))
+	} else {
+		a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="view-reports"] [data-testid="unavailable"]`)))
+	}
+
+	// Backfill: a dry run is the safe probe of whether the route exists.
+	from := time.Now().Add(-24 * time.Hour).Format(time.DateOnly)
+	hasBackfill := a.routeExists("POST", "/v1/backfill", map[string]any{"from": from + "T00:00:00Z", "to": time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "device_ids": []string{}, "dry_run": true})
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-backfill"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="backfill-preview"]`)))
+	if hasBackfill {
+		a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="backfill-preview-result"] h2`)))
+		require.Contains(t, a.text(`[data-testid="backfill-preview-result"] h2`), "Preview")
+	} else {
+		a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="backfill-preview-result"] [data-testid="unavailable"]`)))
+	}
 	a.requireNoReload()
 	require.Empty(t, problems())
 }

@@ -7,7 +7,8 @@
 //   token-login, token-form, login-token, token-submit
 //   shell, nav-<view> (command, calls, review, recovery, reports, owners, backfill, settings),
 //   view-<view>, stream-status (data-state = connecting | live | reconnecting,
-//   data-last-event-id), whoami, logout, toasts, toast, review-badge, unavailable (a screen whose
+//   data-last-event-id, data-opens = connections opened so far, data-url = path and query of
+//   the current connection), whoami, logout, toasts, toast, review-badge, unavailable (a screen whose
 //   API route is not on this server)
 //   Command Center: stats, stat-<key>, incomplete-banner, device-search, device-filter,
 //   device-add, device-grid, device-card (data-device-id, data-online, data-incomplete),
@@ -210,6 +211,8 @@ async function start(me) {
 }
 
 function streamOpened({ resumed, first }) {
+  $('stream-status').dataset.opens = String(stream ? stream.opens : 0);
+  $('stream-status').dataset.url = stream ? new URL(stream.connectedURL).pathname + new URL(stream.connectedURL).search : '';
   if (first && state.firstOpen) state.firstOpen();
   if (!resumed && state.ready) {
     // The stream could not resume from a known event: read everything again.
@@ -506,7 +509,7 @@ function deviceCard(d, counts = { total: 0 }, now) {
     counts.total ? h('span', { class: 'muted' }, ` · ${counts.inbound || 0} answered · ${counts.missed || 0} missed · ${counts.outbound || 0} out`) : null),
   h('div', { class: 'device-foot muted' },
     h('span', { testid: 'device-last-seen', data: { rel: d.last_seen_at || '' } }, isZeroTime(d.last_seen_at) ? 'Never seen' : `Seen ${relTime(d.last_seen_at, now)}`),
-    d.battery > 0 ? h('span', {}, ` · 🔋 ${d.battery}%`) : null),
+    d.battery > 0 ? h('span', {}, ` · battery ${d.battery}%`) : null),
   flags.length ? h('div', { class: 'flags' }, flags.map(([k, label]) => h('span', { class: ['flag', k], testid: 'device-flag', data: { flag: k } }, label))) : null);
 }
 
@@ -620,9 +623,9 @@ function renderPanel(full = false) {
 function panelStatus(d) {
   const online = isOnline(d);
   return [
-    h('span', { class: ['dot', online ? 'online' : 'offline'] }), ' ',
-    online ? 'Online' : 'Offline', ' · ', isZeroTime(d.last_seen_at) ? 'never seen' : `last seen ${relTime(d.last_seen_at)}`,
-    d.model ? ` · ${d.model}` : '', d.app_version ? ` · app ${d.app_version}` : '',
+    h('div', { class: 'row' }, h('span', { class: ['dot', online ? 'online' : 'offline'] }),
+      h('span', {}, [online ? 'Online' : 'Offline', isZeroTime(d.last_seen_at) ? 'never seen' : `last seen ${relTime(d.last_seen_at)}`,
+        d.model, d.app_version && `app ${d.app_version}`, d.battery > 0 && `battery ${d.battery}%`].filter(Boolean).join(' · '))),
     (d.sims || []).length ? h('div', { class: 'muted small' }, 'SIMs: ', (d.sims || []).map((s) => `${s.slot}: ${showNumber(s.number)}${s.carrier ? ` (${s.carrier})` : ''}`).join(', ')) : null,
     flagsOf(d).length ? h('div', { class: 'flags' }, flagsOf(d).map(([k, l]) => h('span', { class: ['flag', k] }, l))) : null,
   ];
@@ -942,7 +945,8 @@ async function loadReport(e) {
   const group = $('report-group').value;
   let r;
   try {
-    r = await api('GET', `/v1/reports/summary${query({ from: fromDateInput($('report-from').value), to: fromDateInput($('report-to').value, true), group_by: group })}`);
+    // Dates go as YYYY-MM-DD: the server reads them as days in the org's time zone (to included).
+    r = await api('GET', `/v1/reports/summary${query({ from: $('report-from').value, to: $('report-to').value, group_by: group })}`);
   } catch (err) {
     replace(body, err instanceof ApiError && err.missing ? unavailable('Reporting') : h('p', { class: 'error' }, errorText(err)));
     return;

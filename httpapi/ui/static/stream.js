@@ -53,7 +53,8 @@ export class LiveStream {
     const resumed = this.lastId !== null;
     let ws;
     try {
-      ws = new WebSocket(this.url(), protocols);
+      this.connectedURL = this.url();
+      ws = new WebSocket(this.connectedURL, protocols);
     } catch {
       this.retry();
       return;
