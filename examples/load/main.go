@@ -1,28 +1,40 @@
 // Command load measures a leadcall server under concurrent devices, over its HTTP API:
 //
-//	go run ./examples/load -devices 20 -calls 5000              # in-process sandbox server
+//	go run ./examples/load -devices 20 -calls 250                 # in-process sandbox server
 //	LEADCALL_ADMIN_TOKEN=... go run ./examples/load -url http://127.0.0.1:8080
 //
 // Without -url it boots the sandbox wiring of examples/server in-process (SQLite in a temporary
-// directory, the bundled fake Zoho, 127.0.0.1:0) with the per-device rate limit lifted, so the
-// figures are the server's and not the limiter's. It creates -devices campaign phones assigned
-// the sandbox Lead Source, then each posts batches of -batch calls back to back until -calls
-// calls in total were acknowledged or -duration passed, re-sending a batch until the server
-// acknowledges it. It then waits until every call the server queued for the CRM has left the
-// queue, watching the live stream (GET /v1/stream) for call.ingested and call.synced events.
+// directory, the bundled fake Zoho on loopback with the Zoho adapter's client-side limits
+// lifted, 127.0.0.1:0) with the per-device rate limit lifted, so the figures are the server's
+// and not the limiters'. It creates -devices campaign phones assigned the sandbox Lead Source;
+// each posts -calls calls in batches of -batch, at most -concurrency batches in flight at once,
+// re-sending a batch until the server acknowledges it, until every call was posted or
+// -duration passed. Every call it makes is meant for the CRM (missed, or answered for long
+// enough, from a visible number).
+//
+// It follows each call on the live stream (GET /v1/stream, resuming with ?after=ID when the
+// server evicts it as a slow reader) by (device, device call ID) from before its batch is
+// posted, so an event that beats the POST's answer home is not missed. When the stream goes
+// quiet with calls still open it asks GET /v1/calls for them: a call that the API shows
+// finished but whose event never came is counted as missed by the stream.
 //
 // It prints one line per metric (or one JSON object with -json):
 //
-//	calls          calls acknowledged
+//	calls          calls acknowledged (and rejected, unacknowledged, retried POSTs)
 //	calls/s        acknowledged calls per second of the posting phase
-//	ingest p50/p99 round trip of the acknowledged POST /v1/device/calls
-//	crm p50/p99    from a call's acknowledgement to its call.synced event
-//	synced         calls that reached the CRM (review, failed and still queued are counted apart)
+//	ingest         POST /v1/device/calls round trip of the acknowledged attempt: p50, p99, max
+//	crm            from the start of a call's upload to its call.synced event: p50, p99, max
+//	synced         calls synced, sent to review, failed, not meant for the CRM, still pending;
+//	               how long until the last one left the queue, and the rate
+//	stream         events missed by the stream, reconnections
 //
-// When -sync-timeout passes first it still prints what it measured, then exits with an error.
+// It exits non-zero when any call is unaccounted for (not acknowledged, rejected, or still
+// pending when -sync-timeout passed) or the stream missed an event, after printing what it
+// measured.
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -33,6 +45,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/url"
 	"os"
 	"os/signal"
 	"slices"
@@ -49,11 +62,15 @@ import (
 // Bounds on the flags.
 const (
 	maxDevices     = 1000
-	maxCalls       = 1_000_000
-	maxBatch       = 500
+	maxCalls       = 1_000_000 // in total
+	maxBatch       = 500       // the server's batch limit
+	maxWorkers     = 1024
 	maxDuration    = time.Hour
 	maxSyncTimeout = time.Hour
 )
+
+// quiet is how long the stream may bring no news of open calls before the program asks the API.
+const quiet = 2 * time.Second
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -74,10 +91,12 @@ type Config struct {
 	AllowRemote bool
 	AdminToken  string // LEADCALL_ADMIN_TOKEN; only with URL
 	Devices     int
-	Calls       int           // calls in total
+	Calls       int           // calls per device
 	Batch       int           // calls per POST
+	Concurrency int           // POSTs in flight at once; 0: one per device
 	Duration    time.Duration // bound on the posting phase
 	SyncTimeout time.Duration // bound on the wait for the CRM
+	Workers     int           // in-process server's sync workers; 0: the Engine's default
 	Repeat      float64       // share of repeat callers
 	JSON        bool
 	Seed        uint64
@@ -90,11 +109,13 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	var c Config
 	fs.StringVar(&c.URL, "url", "", "server base URL; empty boots a sandbox server in-process")
 	fs.BoolVar(&c.AllowRemote, "allow-remote", false, "allow a server URL that is not a loopback address")
-	fs.IntVar(&c.Devices, "devices", 10, fmt.Sprintf("simulated devices posting concurrently (1-%d)", maxDevices))
-	fs.IntVar(&c.Calls, "calls", 1000, fmt.Sprintf("calls in total (1-%d)", maxCalls))
+	fs.IntVar(&c.Devices, "devices", 10, fmt.Sprintf("simulated devices (1-%d)", maxDevices))
+	fs.IntVar(&c.Calls, "calls", 100, fmt.Sprintf("calls per device (devices × calls at most %d)", maxCalls))
 	fs.IntVar(&c.Batch, "batch", 25, fmt.Sprintf("calls per POST (1-%d)", maxBatch))
+	fs.IntVar(&c.Concurrency, "concurrency", 0, "POSTs in flight at once (0: one per device)")
 	fs.DurationVar(&c.Duration, "duration", time.Minute, "longest posting phase (at most 1h)")
 	fs.DurationVar(&c.SyncTimeout, "sync-timeout", 5*time.Minute, "longest wait for calls to reach the CRM (at most 1h)")
+	fs.IntVar(&c.Workers, "workers", 0, fmt.Sprintf("sync workers of the in-process server (0: the Engine's default, %d; at most %d)", leadcall.DefaultWorkers, maxWorkers))
 	fs.Float64Var(&c.Repeat, "repeat", 0.1, "share of callers who called before (0-1)")
 	fs.BoolVar(&c.JSON, "json", false, "print one JSON object instead of lines")
 	fs.Uint64Var(&c.Seed, "seed", uint64(time.Now().UnixNano()), "random seed")
@@ -118,13 +139,17 @@ func (c Config) validate() error {
 		}
 	}
 	check(c.Devices >= 1 && c.Devices <= maxDevices, fmt.Sprintf("-devices: want 1 to %d", maxDevices))
-	check(c.Calls >= 1 && c.Calls <= maxCalls, fmt.Sprintf("-calls: want 1 to %d", maxCalls))
+	check(c.Calls >= 1 && c.Calls <= maxCalls && c.Devices*c.Calls <= maxCalls,
+		fmt.Sprintf("-calls: want at least 1, and devices × calls at most %d", maxCalls))
 	check(c.Batch >= 1 && c.Batch <= maxBatch, fmt.Sprintf("-batch: want 1 to %d", maxBatch))
+	check(c.Concurrency >= 0 && c.Concurrency <= maxDevices, fmt.Sprintf("-concurrency: want 0 to %d", maxDevices))
 	check(c.Duration > 0 && c.Duration <= maxDuration, "-duration: want more than 0, at most 1h")
 	check(c.SyncTimeout > 0 && c.SyncTimeout <= maxSyncTimeout, "-sync-timeout: want more than 0, at most 1h")
+	check(c.Workers >= 0 && c.Workers <= maxWorkers, fmt.Sprintf("-workers: want 0 to %d", maxWorkers))
 	check(c.Repeat >= 0 && c.Repeat <= 1, "-repeat: want 0 to 1")
 	if c.URL != "" {
 		check(c.AdminToken != "", "LEADCALL_ADMIN_TOKEN is required with -url")
+		check(c.Workers == 0, "-workers: only for the in-process server (without -url)")
 		if _, err := simclient.CheckURL(c.URL, c.AllowRemote); err != nil {
 			errs = append(errs, err)
 		}
@@ -134,46 +159,62 @@ func (c Config) validate() error {
 
 // Result is what a run measured. Latencies are in milliseconds.
 type Result struct {
-	Calls       int     `json:"calls"`         // acknowledged (accepted or duplicate)
-	Rejected    int     `json:"rejected"`      // refused by the server
-	Retries     int     `json:"retries"`       // extra POST attempts
-	PostSeconds float64 `json:"post_seconds"`  // length of the posting phase
-	CallsPerSec float64 `json:"calls_per_s"`   // Calls / PostSeconds
-	IngestP50ms float64 `json:"ingest_p50_ms"` // POST /v1/device/calls round trip
-	IngestP99ms float64 `json:"ingest_p99_ms"`
-	Synced      int     `json:"synced"`
-	Review      int     `json:"review"`
-	Failed      int     `json:"failed"`
-	Queued      int     `json:"queued"`     // still queued for the CRM when the wait ended
-	CRMP50ms    float64 `json:"crm_p50_ms"` // acknowledgement → call.synced
-	CRMP99ms    float64 `json:"crm_p99_ms"`
+	Planned        int     `json:"planned"`        // devices × calls
+	Calls          int     `json:"calls"`          // acknowledged (accepted or duplicate)
+	Rejected       int     `json:"rejected"`       // refused by the server
+	Unacknowledged int     `json:"unacknowledged"` // posted, but the server never acknowledged them
+	Retries        int     `json:"retries"`        // extra POST attempts
+	PostSeconds    float64 `json:"post_seconds"`   // length of the posting phase
+	CallsPerSec    float64 `json:"calls_per_s"`    // Calls / PostSeconds
+	IngestP50ms    float64 `json:"ingest_p50_ms"`  // POST /v1/device/calls round trip
+	IngestP99ms    float64 `json:"ingest_p99_ms"`
+	IngestMaxms    float64 `json:"ingest_max_ms"`
+	CRMP50ms       float64 `json:"crm_p50_ms"` // start of the call's upload → its call.synced event
+	CRMP99ms       float64 `json:"crm_p99_ms"`
+	CRMMaxms       float64 `json:"crm_max_ms"`
+	Synced         int     `json:"synced"`
+	Review         int     `json:"review"`
+	Failed         int     `json:"failed"`
+	NotForCRM      int     `json:"not_for_crm"`  // ingested without a sync job
+	Pending        int     `json:"pending"`      // acknowledged, still queued for the CRM when the wait ended
+	SyncSeconds    float64 `json:"sync_seconds"` // start of posting → the last call left the queue
+	SyncedPerSec   float64 `json:"synced_per_s"` // Synced / SyncSeconds
+	StreamMissed   int     `json:"stream_missed"`
+	Reconnects     int     `json:"stream_reconnects"`
 }
 
-// tracker follows each posted call from its acknowledgement to its last sync event.
+// Unaccounted is how many planned-and-posted calls have no final outcome: not acknowledged,
+// rejected, or still pending.
+func (r *Result) Unaccounted() int { return r.Unacknowledged + r.Rejected + r.Pending }
+
+// callKey names a call the way a device does.
+type callKey struct{ device, id string }
+
+// callState follows one call from the start of its upload to its final sync status.
+type callState struct {
+	sentAt   time.Time // the first upload of its batch began
+	acked    bool
+	ingested bool                // its call.ingested event came
+	status   leadcall.SyncStatus // final status (synced, review, failed, none); "" while open
+	doneAt   time.Time           // when the stream brought the final status; zero if the API did
+	apiSaw   leadcall.SyncStatus // final status GET /v1/calls reported while the stream had not
+}
+
+func (c *callState) settled() bool { return c.status != "" }
+
+// tracker matches live-stream events to the calls it registered. It is safe for concurrent use.
 type tracker struct {
+	devices map[string]bool // ours; read-only
+
 	mu      sync.Mutex
-	calls   map[string]*tracked // device ID + "\x00" + device call ID
-	changed chan struct{}       // gets a value after each update
+	calls   map[callKey]*callState
+	open    int           // acknowledged calls not settled
+	stray   int           // events of our devices for calls never registered
+	changed chan struct{} // gets a value after a call settles
 }
 
-type tracked struct {
-	ackedAt, doneAt time.Time
-	ingested        bool
-	pending         bool // the server queued it for the CRM
-	status          leadcall.SyncStatus
-}
-
-func newTracker() *tracker {
-	return &tracker{calls: map[string]*tracked{}, changed: make(chan struct{}, 1)}
-}
-
-func (t *tracker) get(key string) *tracked {
-	c, ok := t.calls[key]
-	if !ok {
-		c = &tracked{}
-		t.calls[key] = c
-	}
-	return c
+func newTracker(devices map[string]bool) *tracker {
+	return &tracker{devices: devices, calls: map[callKey]*callState{}, changed: make(chan struct{}, 1)}
 }
 
 func (t *tracker) notify() {
@@ -183,19 +224,47 @@ func (t *tracker) notify() {
 	}
 }
 
-func (t *tracker) acked(deviceID string, ids []string, at time.Time) {
+// register records calls before their upload begins, so that no event for them can come first.
+func (t *tracker) register(deviceID string, ids []string, at time.Time) {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	for _, id := range ids {
-		if c := t.get(deviceID + "\x00" + id); c.ackedAt.IsZero() {
-			c.ackedAt = at
+		if _, ok := t.calls[callKey{deviceID, id}]; !ok {
+			t.calls[callKey{deviceID, id}] = &callState{sentAt: at}
 		}
 	}
-	t.mu.Unlock()
+}
+
+// acked records the server's acknowledgement of ids.
+func (t *tracker) acked(deviceID string, ids []string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, id := range ids {
+		c := t.calls[callKey{deviceID, id}]
+		if c == nil || c.acked {
+			continue
+		}
+		c.acked = true
+		if !c.settled() {
+			t.open++
+		}
+	}
+}
+
+// settleLocked gives c its final status; caller holds t.mu.
+func (t *tracker) settleLocked(c *callState, st leadcall.SyncStatus, streamAt time.Time) {
+	if c.settled() {
+		return
+	}
+	c.status, c.doneAt = st, streamAt
+	if c.acked {
+		t.open--
+	}
 	t.notify()
 }
 
-// event records a live-stream event of one of our devices.
-func (t *tracker) event(ev leadcall.Event, devices map[string]bool) error {
+// event records a live-stream event.
+func (t *tracker) event(ev leadcall.Event) error {
 	switch ev.Type {
 	case leadcall.EventCallIngested, leadcall.EventCallSynced, leadcall.EventCallReview, leadcall.EventCallFailed:
 	default:
@@ -205,61 +274,99 @@ func (t *tracker) event(ev leadcall.Event, devices map[string]bool) error {
 	if err := json.Unmarshal(ev.Data, &call); err != nil {
 		return fmt.Errorf("event %d: %w", ev.ID, err)
 	}
-	if !devices[call.DeviceID] {
+	if !t.devices[call.DeviceID] {
 		return nil
 	}
 	now := time.Now()
 	t.mu.Lock()
-	c := t.get(call.DeviceID + "\x00" + call.DeviceCallID)
+	defer t.mu.Unlock()
+	c := t.calls[callKey{call.DeviceID, call.DeviceCallID}]
+	if c == nil {
+		t.stray++
+		return nil
+	}
 	switch ev.Type {
 	case leadcall.EventCallIngested:
 		c.ingested = true
-		c.pending = call.SyncStatus == leadcall.SyncPending
-	default:
-		if c.doneAt.IsZero() {
-			c.doneAt = now
+		if call.SyncStatus == leadcall.SyncNone {
+			t.settleLocked(c, leadcall.SyncNone, now)
 		}
-		c.status = call.SyncStatus
+	case leadcall.EventCallSynced:
+		t.settleLocked(c, leadcall.SyncSynced, now)
+	case leadcall.EventCallReview:
+		t.settleLocked(c, leadcall.SyncReview, now)
+	case leadcall.EventCallFailed:
+		t.settleLocked(c, leadcall.SyncFailed, now)
 	}
-	t.mu.Unlock()
-	t.notify()
 	return nil
 }
 
-// settled reports whether every acknowledged call has left the CRM queue (a synced, review or
-// failed event) or was ingested without being queued. A call.synced event alone is enough: an
-// event published while the stream subscription is being set up can be missed, and a
-// call.ingested is the one that matters least.
-func (t *tracker) settled(acked int) bool {
+func (t *tracker) openCalls() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	settled := 0
-	for _, c := range t.calls {
-		if c.ackedAt.IsZero() {
-			continue
-		}
-		if c.doneAt.IsZero() && (!c.ingested || c.pending) {
-			return false
-		}
-		settled++
-	}
-	return settled >= acked
+	return t.open
 }
 
-// missing counts the acknowledged calls not seen ingested and those still queued for the CRM.
-func (t *tracker) missing() (notSeen, queued int) {
+// final reports whether a sync status is one a call keeps.
+func final(st leadcall.SyncStatus) bool {
+	switch st {
+	case leadcall.SyncSynced, leadcall.SyncReview, leadcall.SyncFailed, leadcall.SyncNone:
+		return true
+	}
+	return false
+}
+
+// apiStatus records what GET /v1/calls says about an open call. It reports whether the call
+// is open and the API knows its final status.
+func (t *tracker) apiStatus(deviceID, id string, st leadcall.SyncStatus) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	c := t.calls[callKey{deviceID, id}]
+	if c == nil || !c.acked || c.settled() || !final(st) {
+		return false
+	}
+	c.apiSaw = st
+	return true
+}
+
+// settleFromAPI settles the open calls whose final status only the API reported, and returns
+// how many there were: the events the stream missed.
+func (t *tracker) settleFromAPI() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := 0
 	for _, c := range t.calls {
-		switch {
-		case c.ackedAt.IsZero() || !c.doneAt.IsZero():
-		case !c.ingested:
-			notSeen++
-		case c.pending:
-			queued++
+		if c.acked && !c.settled() && c.apiSaw != "" {
+			t.settleLocked(c, c.apiSaw, time.Time{})
+			n++
 		}
 	}
-	return notSeen, queued
+	return n
+}
+
+// reconcile asks GET /v1/calls about every open call of devices and returns how many open
+// calls the API shows finished.
+func reconcile(ctx context.Context, client *simclient.Client, devices []*simclient.Device, t *tracker) (int, error) {
+	finished := 0
+	for _, d := range devices {
+		q := url.Values{"device": {d.ID}, "limit": {"1000"}}
+		for {
+			page, err := client.Calls(ctx, q)
+			if err != nil {
+				return finished, err
+			}
+			for _, c := range page.Items {
+				if t.apiStatus(c.DeviceID, c.DeviceCallID, c.SyncStatus) {
+					finished++
+				}
+			}
+			if page.NextCursor == "" {
+				break
+			}
+			q.Set("cursor", page.NextCursor)
+		}
+	}
+	return finished, nil
 }
 
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -276,7 +383,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		defer os.RemoveAll(dir)
 		token = newToken()
 		srv, err := sandbox.Start(ctx, sandbox.Config{Dir: dir, AdminToken: token, EnginePoll: 50 * time.Millisecond,
-			DeviceRate: 1e6, DeviceBurst: 1e6, Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+			Workers: cfg.Workers, DeviceRate: 1e6, DeviceBurst: 1e6,
+			Logger: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 		if err != nil {
 			return err
 		}
@@ -291,12 +399,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if res == nil {
 		return err
 	}
-	// A run that timed out waiting for the CRM still reports what it measured.
+	// A run that fell short still reports what it measured.
 	return errors.Join(report(stdout, res, cfg.JSON), err)
 }
 
 // measure provisions the devices, posts the calls concurrently, waits for the CRM and computes
-// the result.
+// the result. It returns a nil Result only when nothing was measured.
 func measure(ctx context.Context, client *simclient.Client, cfg Config) (*Result, error) {
 	devices := make([]*simclient.Device, cfg.Devices)
 	ours := map[string]bool{}
@@ -310,12 +418,14 @@ func measure(ctx context.Context, client *simclient.Client, cfg Config) (*Result
 		ours[d.ID] = true
 	}
 
-	track := newTracker()
+	track := newTracker(ours)
+	var reconnects atomic.Int64
 	streamCtx, stopStream := context.WithCancel(ctx)
 	defer stopStream()
 	ready, streamErr := make(chan struct{}), make(chan error, 1)
 	go func() {
-		streamErr <- client.Stream(streamCtx, ready, func(ev leadcall.Event) error { return track.event(ev, ours) })
+		streamErr <- client.Stream(streamCtx, simclient.StreamOptions{Ready: ready,
+			OnResume: func(int64, error) { reconnects.Add(1) }}, track.event)
 	}()
 	select {
 	case <-ready:
@@ -323,39 +433,112 @@ func measure(ctx context.Context, client *simclient.Client, cfg Config) (*Result
 		return nil, fmt.Errorf("live stream: %w", err)
 	}
 
-	var (
-		budget                   atomic.Int64
-		acked, rejected, retries atomic.Int64
-		latMu                    sync.Mutex
-		ingestLatency            []time.Duration
-		errs                     = make(chan error, cfg.Devices)
-		wg                       sync.WaitGroup
-		callers                  = simclient.NewCallers(cfg.Seed)
-		postCtx, stopPosting     = context.WithTimeout(ctx, cfg.Duration)
-	)
-	defer stopPosting()
-	budget.Store(int64(cfg.Calls))
+	res := &Result{Planned: cfg.Devices * cfg.Calls}
 	start := time.Now()
+	ingest, postErr := post(ctx, client, cfg, devices, track, res)
+	postTime := time.Since(start)
+	res.PostSeconds = postTime.Seconds()
+	res.CallsPerSec = float64(res.Calls) / postTime.Seconds()
+	res.IngestP50ms, res.IngestP99ms, res.IngestMaxms = ms(percentile(ingest, 0.50)), ms(percentile(ingest, 0.99)), ms(percentile(ingest, 1))
+
+	waitErr := wait(ctx, client, cfg, devices, track, streamErr, res)
+	stopStream()
+	res.Reconnects = int(reconnects.Load())
+
+	var crm []time.Duration
+	var lastDone time.Time
+	track.mu.Lock()
+	for _, c := range track.calls {
+		if !c.acked {
+			continue
+		}
+		switch c.status {
+		case leadcall.SyncSynced:
+			res.Synced++
+			if !c.doneAt.IsZero() {
+				crm = append(crm, c.doneAt.Sub(c.sentAt))
+			}
+		case leadcall.SyncReview:
+			res.Review++
+		case leadcall.SyncFailed:
+			res.Failed++
+		case leadcall.SyncNone:
+			res.NotForCRM++
+		default:
+			res.Pending++
+		}
+		if c.doneAt.After(lastDone) {
+			lastDone = c.doneAt
+		}
+	}
+	stray := track.stray
+	track.mu.Unlock()
+	res.CRMP50ms, res.CRMP99ms, res.CRMMaxms = ms(percentile(crm, 0.50)), ms(percentile(crm, 0.99)), ms(percentile(crm, 1))
+	if !lastDone.IsZero() {
+		res.SyncSeconds = lastDone.Sub(start).Seconds()
+		res.SyncedPerSec = float64(res.Synced) / res.SyncSeconds
+	}
+
+	var errs []error
+	errs = append(errs, postErr, waitErr)
+	if n := res.Unaccounted(); n > 0 {
+		errs = append(errs, fmt.Errorf("%d calls unaccounted for: %d not acknowledged, %d rejected, %d still pending",
+			n, res.Unacknowledged, res.Rejected, res.Pending))
+	}
+	if res.StreamMissed > 0 {
+		errs = append(errs, fmt.Errorf("the live stream missed the final event of %d calls (GET /v1/calls shows them finished)", res.StreamMissed))
+	}
+	if stray > 0 {
+		errs = append(errs, fmt.Errorf("the live stream brought %d call events of our devices for calls never posted", stray))
+	}
+	return res, errors.Join(errs...)
+}
+
+// post runs the posting phase and returns the ingest latencies of the acknowledged POSTs.
+func post(ctx context.Context, client *simclient.Client, cfg Config, devices []*simclient.Device, track *tracker, res *Result) ([]time.Duration, error) {
+	var (
+		mu                    sync.Mutex
+		latencies             []time.Duration
+		errs                  []error
+		acked, rejected, lost atomic.Int64
+		retries               atomic.Int64
+		wg                    sync.WaitGroup
+		slots                 = make(chan struct{}, cmp.Or(cfg.Concurrency, cfg.Devices))
+		callers               = simclient.NewCallers(cfg.Seed)
+		postCtx, stop         = context.WithTimeout(ctx, cfg.Duration)
+	)
+	defer stop()
 	for i, d := range devices {
 		phone := simclient.NewPhone(d.Kind, d.ID, d.SIM, simclient.CallMix{Repeat: cfg.Repeat, SyncableOnly: true}, callers, cfg.Seed+uint64(i)+1)
 		wg.Go(func() {
-			for postCtx.Err() == nil {
-				n := min(int64(cfg.Batch), budget.Add(-int64(cfg.Batch))+int64(cfg.Batch))
-				if n <= 0 {
+			for left := cfg.Calls; left > 0; {
+				select {
+				case <-postCtx.Done():
 					return
+				case slots <- struct{}{}:
 				}
+				n := min(left, cfg.Batch)
+				left -= n
 				batch := make([]leadcall.IncomingCall, n)
 				ids := make([]string, n)
+				now := time.Now()
 				for j := range batch {
-					batch[j] = phone.Next(time.Now())
+					batch[j] = phone.Next(now)
 					ids[j] = batch[j].ID
 				}
+				track.register(d.ID, ids, now)
+				// Once posted, a batch is re-sent until acknowledged even after -duration:
+				// only ctx (Ctrl-C) abandons it.
 				ack, err := client.PostCalls(ctx, d.Token, batch)
+				<-slots
 				if err != nil {
-					errs <- fmt.Errorf("device %s: %w", d.ID, err)
+					lost.Add(int64(n))
+					mu.Lock()
+					errs = append(errs, fmt.Errorf("device %s: %w", d.ID, err))
+					mu.Unlock()
 					return
 				}
-				var ok []string
+				ok := make([]string, 0, n)
 				for _, r := range ack.Results {
 					if r.Status == leadcall.IngestRejected {
 						rejected.Add(1)
@@ -363,64 +546,60 @@ func measure(ctx context.Context, client *simclient.Client, cfg Config) (*Result
 					}
 					ok = append(ok, r.ID)
 				}
+				track.acked(d.ID, ok)
 				acked.Add(int64(len(ok)))
 				retries.Add(int64(ack.Attempts - 1))
-				track.acked(d.ID, ok, ack.At)
-				latMu.Lock()
-				ingestLatency = append(ingestLatency, ack.Latency)
-				latMu.Unlock()
+				mu.Lock()
+				latencies = append(latencies, ack.Latency)
+				mu.Unlock()
 			}
 		})
 	}
 	wg.Wait()
-	postTime := time.Since(start)
-	close(errs)
-	var postErrs []error
-	for err := range errs {
-		postErrs = append(postErrs, err)
-	}
-	if err := errors.Join(postErrs...); err != nil {
-		return nil, err
-	}
+	res.Calls, res.Rejected, res.Unacknowledged, res.Retries = int(acked.Load()), int(rejected.Load()), int(lost.Load()), int(retries.Load())
+	return latencies, errors.Join(errs...)
+}
 
-	wait, stopWaiting := context.WithTimeout(ctx, cfg.SyncTimeout)
-	defer stopWaiting()
-	var waitErr error
-	for waitErr == nil && !track.settled(int(acked.Load())) {
+// wait follows the stream until no acknowledged call is open or -sync-timeout passes. When the
+// stream brings no news for a while it asks the API about the open calls; calls that the API
+// shows finished get one more quiet period for their events before they count as missed.
+func wait(ctx context.Context, client *simclient.Client, cfg Config, devices []*simclient.Device, track *tracker,
+	streamErr <-chan error, res *Result) error {
+	deadline, stop := context.WithTimeout(ctx, cfg.SyncTimeout)
+	defer stop()
+	timer := time.NewTimer(quiet)
+	defer timer.Stop()
+	apiFinished := 0 // open calls the API showed finished at the last look
+	for track.openCalls() > 0 {
 		select {
 		case <-track.changed:
+			apiFinished = 0
+			timer.Reset(quiet)
 		case err := <-streamErr:
-			return nil, fmt.Errorf("live stream: %w", err)
-		case <-wait.Done():
-			notSeen, queued := track.missing()
-			waitErr = fmt.Errorf("after %s, %d acknowledged calls not seen on the stream and %d still queued for the CRM: %w",
-				cfg.SyncTimeout, notSeen, queued, wait.Err())
+			return fmt.Errorf("live stream: %w", err)
+		case <-deadline.Done():
+			if _, err := reconcile(ctx, client, devices, track); err != nil {
+				return fmt.Errorf("after %s: %w", cfg.SyncTimeout, err)
+			}
+			res.StreamMissed += track.settleFromAPI()
+			return fmt.Errorf("after %s, %d acknowledged calls still pending: %w", cfg.SyncTimeout, track.openCalls(), deadline.Err())
+		case <-timer.C:
+			if apiFinished > 0 && apiFinished >= track.openCalls() {
+				// Every open call was finished a quiet period ago and still no event.
+				res.StreamMissed += track.settleFromAPI()
+				apiFinished = 0
+				timer.Reset(quiet)
+				continue
+			}
+			n, err := reconcile(deadline, client, devices, track)
+			if err != nil && deadline.Err() == nil {
+				return fmt.Errorf("reading calls: %w", err)
+			}
+			apiFinished = n
+			timer.Reset(quiet)
 		}
 	}
-	stopStream()
-
-	res := &Result{Calls: int(acked.Load()), Rejected: int(rejected.Load()), Retries: int(retries.Load()),
-		PostSeconds: postTime.Seconds()}
-	res.CallsPerSec = float64(res.Calls) / postTime.Seconds()
-	res.IngestP50ms, res.IngestP99ms = ms(percentile(ingestLatency, 0.50)), ms(percentile(ingestLatency, 0.99))
-	var crm []time.Duration
-	track.mu.Lock()
-	for _, c := range track.calls {
-		switch c.status {
-		case leadcall.SyncSynced:
-			res.Synced++
-			crm = append(crm, max(c.doneAt.Sub(c.ackedAt), 0)) // the event can beat the ack home
-		case leadcall.SyncReview:
-			res.Review++
-		case leadcall.SyncFailed:
-			res.Failed++
-		}
-	}
-	track.mu.Unlock()
-	res.CRMP50ms, res.CRMP99ms = ms(percentile(crm, 0.50)), ms(percentile(crm, 0.99))
-	notSeen, queued := track.missing()
-	res.Queued = notSeen + queued
-	return res, waitErr
+	return nil
 }
 
 // percentile is the nearest-rank percentile of ds (0 for none); it sorts ds.
@@ -439,15 +618,19 @@ func report(w io.Writer, r *Result, asJSON bool) error {
 	if asJSON {
 		return json.NewEncoder(w).Encode(r)
 	}
-	_, err := fmt.Fprintf(w, `calls: %d acknowledged (%d rejected, %d retried POSTs) in %.2fs
+	_, err := fmt.Fprintf(w, `calls: %d acknowledged of %d (%d rejected, %d unacknowledged, %d retried POSTs) in %.2fs
 calls/s: %.1f
 ingest p50: %.3f ms
 ingest p99: %.3f ms
+ingest max: %.3f ms
 crm p50: %.3f ms
 crm p99: %.3f ms
-synced: %d (review %d, failed %d, still queued %d)
-`, r.Calls, r.Rejected, r.Retries, r.PostSeconds, r.CallsPerSec, r.IngestP50ms, r.IngestP99ms, r.CRMP50ms, r.CRMP99ms,
-		r.Synced, r.Review, r.Failed, r.Queued)
+crm max: %.3f ms
+synced: %d (review %d, failed %d, not for the CRM %d, still pending %d); the last left the queue after %.2fs: %.1f synced/s
+stream: %d final events missed, %d reconnections
+`, r.Calls, r.Planned, r.Rejected, r.Unacknowledged, r.Retries, r.PostSeconds, r.CallsPerSec,
+		r.IngestP50ms, r.IngestP99ms, r.IngestMaxms, r.CRMP50ms, r.CRMP99ms, r.CRMMaxms,
+		r.Synced, r.Review, r.Failed, r.NotForCRM, r.Pending, r.SyncSeconds, r.SyncedPerSec, r.StreamMissed, r.Reconnects)
 	return err
 }
 

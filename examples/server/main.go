@@ -39,6 +39,7 @@ import (
 	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/crm/zoho"
 	"github.com/leadcall/leadcall/crm/zoho/zohotest"
+	"github.com/leadcall/leadcall/examples/internal/sandbox"
 	"github.com/leadcall/leadcall/httpapi"
 	"github.com/leadcall/leadcall/store/postgres"
 	"github.com/leadcall/leadcall/store/sqlite"
@@ -204,6 +205,8 @@ func (m *Main) Run(ctx context.Context) error {
 	hubCfg := httpapi.HubConfig{Logger: m.log}
 	if log, ok := m.store.(httpapi.EventLog); ok {
 		hubCfg.Follow = log // replicas share the store: stream every replica's events
+	} else {
+		hubCfg.Follow = sandbox.NewLocalEventLog(m.store) // one process owns SQLite: stream its log in ID order
 	}
 	if m.hub, err = httpapi.NewHub(hubCfg); err != nil {
 		return fmt.Errorf("stream hub: %w", err)
@@ -317,6 +320,7 @@ func (m *Main) openCRM() (*zoho.CRM, error) {
 			return nil, err
 		}
 		zc.ClientID, zc.ClientSecret, zc.RefreshToken, zc.AccountsURL = creds.ClientID, creds.ClientSecret, creds.RefreshToken, creds.AccountsURL
+		sandbox.LiftClientLimits(&zc) // the fake on loopback only; real Zoho keeps the defaults
 	} else if zc.AccountsURL == "" {
 		dc, err := zoho.ParseDataCenter(m.cfg.ZohoDC)
 		if err != nil {
@@ -334,7 +338,7 @@ const (
 )
 
 func (m *Main) startSandbox() (zohotest.Credentials, error) {
-	m.fake = zohotest.New(zohotest.Config{Addr: "127.0.0.1:0"})
+	m.fake = zohotest.New(sandbox.FakeZohoConfig())
 	if err := m.fake.Start(); err != nil {
 		return zohotest.Credentials{}, err
 	}

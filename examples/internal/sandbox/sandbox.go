@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -36,6 +37,8 @@ type Config struct {
 	AdminToken string
 	// EnginePoll is the Engine's poll interval; zero: the Engine's default.
 	EnginePoll time.Duration
+	// Workers is the Engine's number of sync workers; zero: the Engine's default.
+	Workers int
 	// DeviceRate and DeviceBurst size each device's token bucket; zero: httpapi's defaults.
 	DeviceRate  rate.Limit
 	DeviceBurst int
@@ -79,10 +82,11 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	crms := leadcall.SingleCRM{C: c}
-	if s.hub, err = httpapi.NewHub(httpapi.HubConfig{Logger: log}); err != nil {
+	// Follow the log: the stream then delivers events in ID order (see LocalEventLog).
+	if s.hub, err = httpapi.NewHub(httpapi.HubConfig{Logger: log, Follow: NewLocalEventLog(s.store)}); err != nil {
 		return nil, fmt.Errorf("sandbox: stream hub: %w", err)
 	}
-	s.eng, err = leadcall.New(leadcall.Config{Store: s.store, CRMs: crms, Logger: log, PollInterval: cfg.EnginePoll, Notifier: s.hub})
+	s.eng, err = leadcall.New(leadcall.Config{Store: s.store, CRMs: crms, Logger: log, PollInterval: cfg.EnginePoll, Workers: cfg.Workers, Notifier: s.hub})
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: engine: %w", err)
 	}
@@ -114,7 +118,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 }
 
 func (s *Server) startCRM(log *slog.Logger) (*zoho.CRM, error) {
-	s.fake = zohotest.New(zohotest.Config{Addr: "127.0.0.1:0"})
+	s.fake = zohotest.New(FakeZohoConfig())
 	if err := s.fake.Start(); err != nil {
 		return nil, fmt.Errorf("sandbox: fake zoho: %w", err)
 	}
@@ -127,12 +131,40 @@ func (s *Server) startCRM(log *slog.Logger) (*zoho.CRM, error) {
 		return nil, fmt.Errorf("sandbox: fake zoho: %w", err)
 	}
 	creds := s.fake.Credentials()
-	c, err := zoho.New(zoho.Config{ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, RefreshToken: creds.RefreshToken,
-		AccountsURL: creds.AccountsURL, Logger: log})
+	zc := zoho.Config{ClientID: creds.ClientID, ClientSecret: creds.ClientSecret, RefreshToken: creds.RefreshToken,
+		AccountsURL: creds.AccountsURL, Logger: log}
+	LiftClientLimits(&zc)
+	c, err := zoho.New(zc)
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: zoho adapter: %w", err)
 	}
 	return c, nil
+}
+
+// Client-side limits of the Zoho adapter in sandbox mode. The defaults (crm/zoho
+// DefaultRequestsPerSecond 5, DefaultConcurrency 5) protect a real org's shared API quota and
+// hold sync to about 2.5 calls/s (two requests per new caller); the fake on loopback has no
+// quota to protect, so the sandbox lifts them.
+const (
+	// SandboxConcurrency is the adapter's in-flight cap in sandbox mode, in Zoho's concurrency
+	// units (a composite request takes 5); the Engine's workers stay well below it.
+	SandboxConcurrency = 256
+)
+
+// FakeZohoConfig is the fake Zoho of sandbox mode: on a loopback port, without the edition's
+// concurrency caps. The caps are off because a fake that answers 429 makes the adapter wait
+// crm/zoho.DefaultRetryAfter (a minute): the adapter releases its in-flight slot when it has
+// read the answer, a moment before the fake releases its own, so an adapter allowed as many
+// requests in flight as the fake allows would now and then trip the fake's cap.
+func FakeZohoConfig() zohotest.Config {
+	return zohotest.Config{Addr: "127.0.0.1:0", MaxConcurrency: -1, MaxSubConcurrency: -1}
+}
+
+// LiftClientLimits removes zc's client-side rate limit and raises its in-flight cap, for the
+// fake Zoho of FakeZohoConfig only: a real Zoho org keeps the adapter's defaults.
+func LiftClientLimits(zc *zoho.Config) {
+	zc.RequestsPerSecond = math.Inf(1) // rate.Inf: the token bucket never waits
+	zc.Concurrency = SandboxConcurrency
 }
 
 // Close stops the HTTP server, the Engine, the store and the fake Zoho, in that order.

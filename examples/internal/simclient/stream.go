@@ -16,19 +16,34 @@ import (
 	"github.com/leadcall/leadcall/httpapi"
 )
 
+// StreamOptions are Stream's optional hooks.
+type StreamOptions struct {
+	// Ready, when non-nil, is closed once the first connection is open: events published from
+	// then on are delivered.
+	Ready chan<- struct{}
+	// OnResume, when non-nil, is called before each reconnection with the last event ID seen
+	// and the reason the previous connection ended (for instance a slow-reader eviction).
+	OnResume func(after int64, cause error)
+}
+
 // Stream connects to the live stream (GET /v1/stream, the admin token as a bearer header) and
 // calls fn for every event, in order, until ctx ends or fn returns an error. It starts with live
 // events only; when the server drops the connection (a slow reader is evicted) it reconnects
-// with ?after=<last ID> so no event is lost or repeated. ready, when non-nil, is closed once the
-// first connection is open. Stream returns ctx's error or fn's.
-func (c *Client) Stream(ctx context.Context, ready chan<- struct{}, fn func(leadcall.Event) error) error {
+// with ?after=<last ID> so no event is lost or repeated. Stream returns ctx's error or fn's.
+func (c *Client) Stream(ctx context.Context, opts StreamOptions, fn func(leadcall.Event) error) error {
 	wsURL := "ws" + strings.TrimPrefix(strings.TrimSuffix(c.base.String(), "/"), "http") + httpapi.StreamPath
-	var last int64
-	connected := false
+	var (
+		last      int64
+		connected bool
+		cause     error // why the previous connection ended
+	)
 	for attempt := 1; ; attempt++ {
 		u := wsURL
 		if connected {
 			u += "?after=" + strconv.FormatInt(last, 10)
+			if opts.OnResume != nil && attempt == 1 {
+				opts.OnResume(last, cause)
+			}
 		}
 		conn, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{
 			HTTPClient: c.cfg.HTTP, HTTPHeader: http.Header{"Authorization": {"Bearer " + c.cfg.AdminToken}},
@@ -50,13 +65,14 @@ func (c *Client) Stream(ctx context.Context, ready chan<- struct{}, fn func(lead
 		conn.SetReadLimit(4 << 20)
 		if !connected {
 			connected = true
-			if ready != nil {
-				close(ready)
+			if opts.Ready != nil {
+				close(opts.Ready)
 			}
 		}
 		attempt = 0
 		err = readEvents(ctx, conn, &last, fn)
 		_ = conn.CloseNow()
+		cause = err
 		var fnErr *handlerError
 		if errors.As(err, &fnErr) {
 			return fnErr.err
