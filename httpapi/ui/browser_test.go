@@ -217,3 +217,55 @@ func TestBrowserRecoveryReportsAndBackfillScreens(t *testing.T) {
 	a.requireNoReload()
 	require.Empty(t, problems())
 }
+
+func TestBrowserDevicePanelEditsPhoneAndOwnerMapping(t *testing.T) {
+	a := newApp(t)
+	problems := consoleProblems(t, a.ctx)
+	id, _ := a.device("Old Name", "campaign")
+	var rep struct{ ID string }
+	a.call("POST", "/v1/reps", "", map[string]any{"name": "Priya Shah", "email": "priya@example.com"}, http.StatusCreated, &rep)
+	a.open()
+	a.login()
+	a.do(
+		chromedp.Click(chromedp.CSS(card(id))),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="panel-nickname"]`)),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="panel-nickname"]`), "Ahmed's Phone"),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="panel-kind"]`), "sales_rep"),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="panel-rep"]`), rep.ID),
+		chromedp.Click(chromedp.CSS(`[data-testid="panel-save"]`)),
+		chromedp.WaitVisible(chromedp.CSS(card(id)+` [data-testid="device-kind"].sales_rep`)),
+		// A sales-rep phone has no campaign section.
+		chromedp.WaitNotPresent(chromedp.CSS(`[data-testid="panel-lead-source"]`)),
+	)
+	require.Equal(t, "Ahmed's Phone", a.text(card(id)+` [data-testid="device-name"]`))
+	require.Equal(t, "Priya Shah", a.text(card(id)+` [data-testid="device-rep"]`))
+	var devices []httpapi.DeviceView
+	a.call("GET", "/v1/devices", "", nil, http.StatusOK, &devices)
+	require.Len(t, devices, 1)
+	require.Equal(t, "Ahmed's Phone", devices[0].Nickname)
+	require.Equal(t, rep.ID, devices[0].RepID)
+	require.Equal(t, "sales_rep", string(devices[0].Kind))
+
+	// Owner mapping: the rep gets the CRM user.
+	var users []httpapi.CRMUser
+	a.call("GET", "/v1/crm/users", "", nil, http.StatusOK, &users)
+	require.Len(t, users, 1)
+	owner := fmt.Sprintf(`[data-testid="owner-row"][data-rep-id=%q] [data-testid="owner-select"]`, rep.ID)
+	a.do(
+		chromedp.Click(chromedp.CSS(`[data-testid="panel-close"]`)),
+		chromedp.Click(chromedp.CSS(`[data-testid="nav-owners"]`)),
+		chromedp.WaitReady(chromedp.CSS(owner+fmt.Sprintf(` option[value=%q]`, users[0].ID))),
+		chromedp.SetValue(chromedp.CSS(owner), users[0].ID),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="owner-select"]').dispatchEvent(new Event('change'))`),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="toast"]`)),
+	)
+	var reps []struct {
+		ID        string `json:"id"`
+		CRMUserID string `json:"crm_user_id"`
+	}
+	a.call("GET", "/v1/reps", "", nil, http.StatusOK, &reps)
+	require.Len(t, reps, 1)
+	require.Equal(t, users[0].ID, reps[0].CRMUserID)
+	a.requireNoReload()
+	require.Empty(t, problems())
+}

@@ -952,8 +952,12 @@ async function loadReport(e) {
     return;
   }
   state.report.loaded = true;
-  const rows = (r.rows || []).map((x) => ({ ...x, label: x.label || (group === 'device' ? deviceName(x.key) : group === 'rep' ? repName(x.key) || x.key : x.key) || '(none)' }));
-  const t = r.totals || {};
+  // Without recovery cases a rate is not 0 %, it is not defined.
+  const rate = (x) => (x.cases === 0 ? null : x.recovery_rate);
+  const rows = (r.rows || []).map((x) => ({ ...x, recovery_rate: rate(x),
+    label: x.label || (group === 'device' ? deviceName(x.key) : group === 'rep' ? repName(x.key) || x.key : x.key) || '(none)' }));
+  const t = { ...(r.totals || {}) };
+  t.recovery_rate = rate(t);
   const card = (label, v) => h('div', { class: 'stat' }, h('div', { class: 'stat-value' }, String(v)), h('div', { class: 'stat-label' }, label));
   replace(body,
     h('div', { class: 'stats' },

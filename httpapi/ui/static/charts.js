@@ -5,11 +5,18 @@ import { h } from './dom.js';
 
 const W = 720;
 
+// niceMax rounds a count up to 1, 2 or 5 times a power of ten, so that the axis has whole ticks.
 function niceMax(v) {
   if (v <= 0) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (v <= m * p) return m * p;
+  for (const m of [1, 2, 5, 10]) if (v <= m * p) return m * p;
   return 10 * p;
+}
+
+// tickCount divides max into whole steps: 1..5 ticks.
+function tickCount(max) {
+  if (max <= 5) return max;
+  return max % 5 === 0 ? 5 : 4;
 }
 
 function truncate(s, n) {
@@ -28,10 +35,11 @@ export function stackedBars(id, title, rows, series) {
   const max = niceMax(Math.max(0, ...totals));
   const svg = h('svg:svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': title, 'data-testid': `chart-${id}` });
   svg.append(h('svg:title', {}, title));
-  for (let i = 0; i <= 4; i++) {
-    const y = padT + innerH - (innerH * i) / 4;
+  const ticks = tickCount(max);
+  for (let i = 0; i <= ticks; i++) {
+    const y = padT + innerH - (innerH * i) / ticks;
     svg.append(h('svg:line', { x1: padL, x2: W - padR, y1: y, y2: y, class: 'grid' }));
-    svg.append(h('svg:text', { x: padL - 6, y: y + 4, class: 'axis', 'text-anchor': 'end' }, String(Math.round((max * i) / 4))));
+    svg.append(h('svg:text', { x: padL - 6, y: y + 4, class: 'axis', 'text-anchor': 'end' }, String((max * i) / ticks)));
   }
   const n = Math.max(rows.length, 1);
   const slot = innerW / n;
