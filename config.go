@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/leadcall/leadcall/recovery"
 )
 
 // Engine defaults. Each Config field documents which one applies when it is zero.
@@ -25,6 +27,10 @@ const (
 	DefaultMaxCallAge     = 366 * 24 * time.Hour
 	DefaultRecoveryWindow = 7 * 24 * time.Hour
 	DefaultFieldsCacheTTL = 5 * time.Minute
+	// Recovery defaults (see recovery.go).
+	DefaultRecoverySLA           = 15 * time.Minute
+	DefaultRecoveryCheckInterval = time.Minute
+	DefaultRecoveryLookback      = 24 * time.Hour
 )
 
 // Config configures an Engine. Store and CRMs are required; every other zero field takes the
@@ -77,6 +83,22 @@ type Config struct {
 	// RecoveryWindow is how long after a missed call a follow-up Task stays the open one for
 	// its caller (no second Task while it is open). Default DefaultRecoveryWindow.
 	RecoveryWindow time.Duration
+	// RecoverySLA is how soon after a recovery case's first miss an attempt is due; a case
+	// without one raises a recovery.sla_breached event, once. At most RecoveryWindow. Default
+	// DefaultRecoverySLA. (A callback connects when it lasts at least the org's
+	// rules.connected_min_seconds, default 1 s.)
+	RecoverySLA time.Duration
+	// RecoveryCheckInterval is how often the recovery check (SLA events, Task completion)
+	// runs while the Engine is started. Default DefaultRecoveryCheckInterval.
+	RecoveryCheckInterval time.Duration
+	// RecoveryLookback is how far back the recovery check looks for missed calls: a breach
+	// whose deadline passed longer ago while no Engine ran is not raised. Default
+	// DefaultRecoveryLookback.
+	RecoveryLookback time.Duration
+	// CompleteTasksOnRecovery completes, in CRMs that implement TaskCompleter, the Task
+	// leadcall created for a recovery episode once the caller is reached, with a note giving
+	// the delay. Off by default.
+	CompleteTasksOnRecovery bool
 	// FieldsCacheTTL is how long CRM field metadata (picklists) is cached. Default
 	// DefaultFieldsCacheTTL.
 	FieldsCacheTTL time.Duration
@@ -100,6 +122,9 @@ func (c Config) withDefaults() Config {
 	c.MaxCallAge = cmp.Or(c.MaxCallAge, DefaultMaxCallAge)
 	c.RecoveryWindow = cmp.Or(c.RecoveryWindow, DefaultRecoveryWindow)
 	c.FieldsCacheTTL = cmp.Or(c.FieldsCacheTTL, DefaultFieldsCacheTTL)
+	c.RecoverySLA = cmp.Or(c.RecoverySLA, DefaultRecoverySLA)
+	c.RecoveryCheckInterval = cmp.Or(c.RecoveryCheckInterval, DefaultRecoveryCheckInterval)
+	c.RecoveryLookback = cmp.Or(c.RecoveryLookback, DefaultRecoveryLookback)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -129,6 +154,8 @@ func (c Config) validate() error {
 		{"RateLimitPause", c.RateLimitPause}, {"AuthPause", c.AuthPause},
 		{"MaxClockSkew", c.MaxClockSkew}, {"MaxCallAge", c.MaxCallAge},
 		{"RecoveryWindow", c.RecoveryWindow}, {"FieldsCacheTTL", c.FieldsCacheTTL},
+		{"RecoverySLA", c.RecoverySLA}, {"RecoveryCheckInterval", c.RecoveryCheckInterval},
+		{"RecoveryLookback", c.RecoveryLookback},
 	}
 	for _, p := range positive {
 		if p.v < 0 {
@@ -143,6 +170,12 @@ func (c Config) validate() error {
 	}
 	if c.MaxBatch < 0 || c.MaxBatch > 10000 {
 		bad("MaxBatch", fmt.Sprintf("must be between 1 and 10000, got %d", c.MaxBatch))
+	}
+	if c.RecoveryWindow > recovery.MaxWindow {
+		bad("RecoveryWindow", fmt.Sprintf("must be at most %s", recovery.MaxWindow))
+	}
+	if c.RecoverySLA > c.RecoveryWindow {
+		bad("RecoverySLA", "must not exceed RecoveryWindow")
 	}
 	if c.RetryMax < c.RetryBase {
 		bad("RetryMax", "must not be below RetryBase")

@@ -48,6 +48,11 @@ type Engine struct {
 	done    chan struct{}
 	// notifyMu keeps Notify calls in event order per Engine.
 	notifyMu sync.Mutex
+
+	// Recovery check (recovery.go).
+	rec     recoveryState
+	recMu   sync.Mutex
+	recWake chan struct{}
 }
 
 // New returns an Engine for cfg. It validates cfg (an *Error with CodeInvalid naming the
@@ -74,10 +79,11 @@ func New(cfg Config) (*Engine, error) {
 		leadSources: make(map[int64]string),
 		fields:      fieldsCache{ttl: cfg.FieldsCacheTTL, entries: make(map[fieldsKey]fieldsEntry)},
 		wake:        make(chan struct{}, 1),
+		recWake:     make(chan struct{}, 1),
 	}, nil
 }
 
-// Start runs the sync workers until Close. Calling it twice is an error.
+// Start runs the sync workers and the recovery check (CheckRecovery) until Close. Calling it twice is an error.
 func (e *Engine) Start() error {
 	e.startMu.Lock()
 	defer e.startMu.Unlock()
@@ -93,7 +99,10 @@ func (e *Engine) Start() error {
 	e.done = make(chan struct{})
 	go func() {
 		defer close(e.done)
+		var wg sync.WaitGroup
+		wg.Go(func() { e.recoveryLoop(ctx) })
 		e.dispatch(ctx)
+		wg.Wait()
 	}()
 	return nil
 }

@@ -94,6 +94,7 @@ func (e *Engine) Ingest(ctx context.Context, orgID, deviceID string, calls []Inc
 			}
 		}
 		e.publish(ctx, res.Events)
+		e.touchRecovery(orgID, pending, res.Inserted)
 		if enqueued {
 			e.Wake()
 		}

@@ -22,6 +22,7 @@ import (
 //   - Event IDs increase strictly in commit order within an org (the live stream's cursor).
 type Store interface {
 	AssignmentStore
+	RecoveryStore
 
 	// CreateOrg stores a new org; CodeConflict when the ID exists.
 	CreateOrg(ctx context.Context, o *Org) error

@@ -362,21 +362,22 @@ type EventType string
 
 // Event types. Data carries a JSON object whose shape each constant documents.
 const (
-	EventCallIngested     EventType = "call.ingested"     // Call
-	EventCallSynced       EventType = "call.synced"       // Call
-	EventCallReview       EventType = "call.review"       // Call
-	EventCallFailed       EventType = "call.failed"       // Call
-	EventReviewCreated    EventType = "review.created"    // ReviewItem
-	EventReviewResolved   EventType = "review.resolved"   // ReviewItem
-	EventDeviceUpdated    EventType = "device.updated"    // Device
-	EventDeviceSeen       EventType = "device.seen"       // Device
-	EventAssignmentSet    EventType = "assignment.set"    // Assignment
-	EventSyncPaused       EventType = "sync.paused"       // {until, reason}
-	EventSettingsUpdated  EventType = "settings.updated"  // Settings
-	EventRepUpdated       EventType = "rep.updated"       // Rep
-	EventRecoveryUpdated  EventType = "recovery.updated"  // recovery case
-	EventRecoverySLA      EventType = "recovery.sla"      // recovery case
-	EventBackfillProgress EventType = "backfill.progress" // {done, total}
+	EventCallIngested     EventType = "call.ingested"         // Call
+	EventCallSynced       EventType = "call.synced"           // Call
+	EventCallReview       EventType = "call.review"           // Call
+	EventCallFailed       EventType = "call.failed"           // Call
+	EventReviewCreated    EventType = "review.created"        // ReviewItem
+	EventReviewResolved   EventType = "review.resolved"       // ReviewItem
+	EventDeviceUpdated    EventType = "device.updated"        // Device
+	EventDeviceSeen       EventType = "device.seen"           // Device
+	EventAssignmentSet    EventType = "assignment.set"        // Assignment
+	EventSyncPaused       EventType = "sync.paused"           // {until, reason}
+	EventSettingsUpdated  EventType = "settings.updated"      // Settings
+	EventRepUpdated       EventType = "rep.updated"           // Rep
+	EventRecoveryUpdated  EventType = "recovery.updated"      // RecoveryCase
+	EventRecoverySLA      EventType = "recovery.sla_breached" // RecoveryCase, once per case
+	EventBackfillProgress EventType = "backfill.progress"     // {backfill_id, done, total}
+	EventBackfillDone     EventType = "backfill.done"         // BackfillResult without writes
 )
 
 // Event is something that happened in an org, recorded in the event log with an increasing ID
