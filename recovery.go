@@ -238,7 +238,7 @@ func buildCases(m *recovery.Matcher, calls []Call, now time.Time) ([]recovery.Ca
 			continue
 		}
 		byID[c.ID] = c
-		in = append(in, recoveryCall(c))
+		in = append(in, RecoveryCall(c))
 	}
 	cases, err := m.Build(in, now)
 	if err != nil {
