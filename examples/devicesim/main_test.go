@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"strings"
 	"strconv"
 	"testing"
 	"time"
@@ -45,6 +46,18 @@ func TestParseConfig(t *testing.T) {
 		{name: "zero devices", args: []string{"-n", "0"}, getenv: env, wantErr: "-n"},
 		{name: "huge fleet", args: []string{"-n", "1000000"}, getenv: env, wantErr: "-n"},
 		{name: "negative rate", args: []string{"-rate", "-1"}, getenv: env, wantErr: "-rate"},
+		{name: "flood", args: []string{"-rate", "1e9"}, getenv: env, wantErr: "-rate"},
+		{name: "until ctrl-c", args: []string{"-duration", "0"}, getenv: env},
+		{name: "negative duration", args: []string{"-duration", "-1s"}, getenv: env, wantErr: "-duration"},
+		{name: "negative max calls", args: []string{"-max-calls", "-1"}, getenv: env, wantErr: "-max-calls"},
+		{name: "no callbacks", args: []string{"-callback", "0"}, getenv: env, wantErr: "-callback"},
+		{name: "pairing codes without token", args: []string{"-pair", "ABCD-1234,rep:WXYZ-9876"}, getenv: func(string) string { return "" }},
+		{name: "pairing codes and n", args: []string{"-pair", "ABCD-1234", "-n", "3"}, getenv: env, wantErr: "-n and -pair"},
+		{name: "empty pairing code", args: []string{"-pair", "ABCD-1234,,X"}, getenv: env, wantErr: "pairing codes"},
+		{name: "hostile pairing code", args: []string{"-pair", "AB\nCD"}, getenv: env, wantErr: "pairing codes"},
+		{name: "control character in code", args: []string{"-pair", "AB\x00CD"}, getenv: env, wantErr: "pairing codes"},
+		{name: "huge pairing code", args: []string{"-pair", strings.Repeat("A", 10_000)}, getenv: env, wantErr: "pairing codes"},
+		{name: "rep prefix only", args: []string{"-pair", "rep:"}, getenv: env, wantErr: "pairing codes"},
 		{name: "endless", args: []string{"-duration", "1000h"}, getenv: env, wantErr: "-duration"},
 		{name: "huge batch", args: []string{"-batch", "100000"}, getenv: env, wantErr: "-batch"},
 		{name: "share above one", args: []string{"-private", "1.5"}, getenv: env, wantErr: "-private"},
@@ -64,39 +77,75 @@ func TestParseConfig(t *testing.T) {
 	}
 }
 
-// TestRunAgainstSandbox runs a short simulation against an in-process sandbox server and checks
-// through the API that every call was stored and that the campaign calls reached the CRM.
-func TestRunAgainstSandbox(t *testing.T) {
-	t.Parallel()
+var summary = regexp.MustCompile(`calls made (\d+), accepted (\d+), duplicate (\d+), rejected (\d+), retried uploads \d+, heartbeats (\d+), missed callers not called back \d+`)
+
+func adminEnv(k string) string {
+	if k == "LEADCALL_ADMIN_TOKEN" {
+		return testAdmin
+	}
+	return ""
+}
+
+func startSandbox(t *testing.T) (*sandbox.Server, *simclient.Client) {
+	t.Helper()
 	srv, err := sandbox.Start(t.Context(), sandbox.Config{Dir: t.TempDir(), AdminToken: testAdmin, EnginePoll: 20 * time.Millisecond})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, srv.Close()) })
-
-	var out, errOut bytes.Buffer
-	err = run(t.Context(), []string{"-url", srv.URL(), "-n", "3", "-rate", "60", "-duration", "1s", "-max-calls", "40",
-		"-flush", "100ms", "-heartbeat", "200ms", "-seed", "7"},
-		func(k string) string {
-			if k == "LEADCALL_ADMIN_TOKEN" {
-				return testAdmin
-			}
-			return ""
-		}, &out, &errOut)
-	require.NoError(t, err, "stderr: %s", errOut.String())
-	require.NotContains(t, out.String()+errOut.String(), "lcd_", "device tokens are never printed")
-	require.Len(t, regexp.MustCompile(`(?m)^device dev_[0-9a-f]+ +(campaign|sales_rep) +"[^"]+" paired$`).FindAll(out.Bytes(), -1), 3, out.String())
-	m := regexp.MustCompile(`calls made (\d+), accepted (\d+), duplicate (\d+), rejected (\d+), retried uploads \d+, heartbeats (\d+)`).FindStringSubmatch(out.String())
-	require.NotNil(t, m, out.String())
-	made, accepted, duplicate, rejected, heartbeats := atoi(t, m[1]), atoi(t, m[2]), atoi(t, m[3]), atoi(t, m[4]), atoi(t, m[5])
-	require.Positive(t, made)
-	require.LessOrEqual(t, made, 40, "-max-calls bounds the run")
-	require.Equal(t, made, accepted+duplicate, "every call made was acknowledged")
-	require.Zero(t, rejected)
-	require.GreaterOrEqual(t, heartbeats, 3, "one heartbeat per device at least")
-
 	c, err := simclient.New(simclient.Config{BaseURL: srv.URL(), AdminToken: testAdmin})
 	require.NoError(t, err)
+	return srv, c
+}
+
+// counts parses the summary line: made, accepted, duplicate, rejected, heartbeats.
+func counts(t *testing.T, out string) (made, accepted, duplicate, rejected, heartbeats int) {
+	t.Helper()
+	m := summary.FindStringSubmatch(out)
+	require.NotNil(t, m, out)
+	return atoi(t, m[1]), atoi(t, m[2]), atoi(t, m[3]), atoi(t, m[4]), atoi(t, m[5])
+}
+
+// TestRunAgainstSandbox runs a short simulation against an in-process sandbox server and checks
+// through the API that every call was stored, that the mix has what the dashboard shows
+// (missed calls, callbacks, withheld numbers, both kinds of phone) and that the campaign calls
+// reached the CRM.
+func TestRunAgainstSandbox(t *testing.T) {
+	t.Parallel()
+	srv, c := startSandbox(t)
+	var out, errOut bytes.Buffer
+	err := run(t.Context(), []string{"-url", srv.URL(), "-n", "4", "-rate", "4800", "-duration", "20s", "-max-calls", "80",
+		"-flush", "100ms", "-heartbeat", "200ms", "-private", "0.1", "-seed", "7"}, adminEnv, &out, &errOut)
+	require.NoError(t, err, "stderr: %s", errOut.String())
+	require.NotContains(t, out.String()+errOut.String(), "lcd_", "device tokens are never printed")
+	require.Len(t, regexp.MustCompile(`(?m)^device dev_[0-9a-f]+ +(campaign|sales_rep) +"[^"]+" paired$`).FindAll(out.Bytes(), -1), 4, out.String())
+	made, accepted, duplicate, rejected, heartbeats := counts(t, out.String())
+	require.Equal(t, 80, made, "-max-calls ends the run")
+	require.Equal(t, made, accepted+duplicate, "every call made was acknowledged")
+	require.Zero(t, rejected)
+	require.GreaterOrEqual(t, heartbeats, 4, "a heartbeat per device at least")
+
 	all := listCalls(t, c, nil)
 	require.Len(t, all, made, "the server stored each call once")
+	kinds := map[string]int{}
+	missed := map[string]bool{}
+	for _, call := range all {
+		kinds[string(call.Type)]++
+		if call.NumberE164 == "" {
+			kinds["withheld"]++
+		}
+		if call.Type == "missed" && call.NumberE164 != "" {
+			missed[call.NumberE164] = true
+		}
+	}
+	callbacks := 0
+	for _, call := range all {
+		if call.Type == "outbound" && missed[call.NumberE164] {
+			callbacks++
+		}
+	}
+	for _, k := range []string{"missed", "inbound", "outbound", "withheld"} {
+		require.Positive(t, kinds[k], "some %s calls: %v", k, kinds)
+	}
+	require.Positive(t, callbacks, "missed callers are called back")
 	var campaignSync int
 	for _, call := range all {
 		if call.Disposition == "sync" {
@@ -113,6 +162,50 @@ func TestRunAgainstSandbox(t *testing.T) {
 	for _, call := range synced {
 		require.NotEmpty(t, call.CRM.CallID, "a synced call names its CRM call record")
 	}
+}
+
+// TestInterrupt: Ctrl-C (the context ending) stops the calls, and what the phones still held
+// is uploaded before run returns without an error.
+func TestInterrupt(t *testing.T) {
+	t.Parallel()
+	srv, c := startSandbox(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(time.Second, cancel)
+	var out, errOut bytes.Buffer
+	// Flushing every 10 s, the phones still hold every call when Ctrl-C comes.
+	err := run(ctx, []string{"-url", srv.URL(), "-n", "2", "-rate", "1200", "-flush", "10s", "-seed", "3"}, adminEnv, &out, &errOut)
+	require.NoError(t, err, "stderr: %s", errOut.String())
+	made, accepted, duplicate, _, _ := counts(t, out.String())
+	require.Positive(t, made)
+	require.Equal(t, made, accepted+duplicate, "the calls held at Ctrl-C were uploaded")
+	require.Len(t, listCalls(t, c, nil), made)
+}
+
+// TestPairingCodes: phones a manager created are enrolled with their codes, without the admin
+// token, and play the kind their prefix says.
+func TestPairingCodes(t *testing.T) {
+	t.Parallel()
+	srv, c := startSandbox(t)
+	var codes []string
+	for i, kind := range []string{"campaign", "sales_rep"} {
+		p, err := c.CreateDevice(t.Context(), httpapi.DeviceRequest{Nickname: "Phone " + strconv.Itoa(i), Kind: kind})
+		require.NoError(t, err)
+		codes = append(codes, p.PairingCode)
+	}
+	var out, errOut bytes.Buffer
+	err := run(t.Context(), []string{"-url", srv.URL(), "-pair", codes[0] + ",rep:" + codes[1], "-rate", "1200", "-duration", "700ms",
+		"-flush", "100ms", "-seed", "5"}, func(string) string { return "" }, &out, &errOut)
+	require.NoError(t, err, "stderr: %s", errOut.String())
+	require.Regexp(t, `(?m)^device dev_[0-9a-f]+ campaign +"Paired phone 1" paired$`, out.String())
+	require.Regexp(t, `(?m)^device dev_[0-9a-f]+ sales_rep +"Paired phone 2" paired$`, out.String())
+	made, accepted, duplicate, _, _ := counts(t, out.String())
+	require.Positive(t, made)
+	require.Equal(t, made, accepted+duplicate, "a batch cut short by Ctrl-C or -duration is re-sent: duplicates")
+	require.Len(t, listCalls(t, c, nil), made)
+
+	// A code is single use: a second run cannot enroll with it.
+	err = run(t.Context(), []string{"-url", srv.URL(), "-pair", codes[0], "-duration", "100ms"}, func(string) string { return "" }, io.Discard, io.Discard)
+	require.ErrorContains(t, err, "pairing code 1")
 }
 
 func atoi(t *testing.T, s string) int {

@@ -23,6 +23,10 @@ import (
 	"github.com/leadcall/leadcall/httpapi"
 )
 
+// ErrNoAdminToken is returned by the manager calls (and the live stream) of a Client made
+// without an admin token, as one that only enrolls devices with pairing codes is.
+var ErrNoAdminToken = errors.New("simclient: this needs the admin token (LEADCALL_ADMIN_TOKEN)")
+
 // ErrNotLoopback is returned for a server URL whose host is not a loopback address.
 var ErrNotLoopback = errors.New("simclient: the server URL is not a loopback address (pass -allow-remote to target it)")
 
@@ -34,13 +38,14 @@ const (
 	DefaultTimeout     = 30 * time.Second
 )
 
-// Config configures a Client. BaseURL and AdminToken are required.
+// Config configures a Client. BaseURL is required.
 type Config struct {
 	// BaseURL is the server, e.g. http://127.0.0.1:8080. Its host must be a loopback address
 	// unless AllowRemote is set.
 	BaseURL     string
 	AllowRemote bool
-	// AdminToken is the manager API's bearer token. It is never logged or printed.
+	// AdminToken is the manager API's bearer token. It is never logged or printed. Without it
+	// the Client can only enroll devices with pairing codes and drive them.
 	AdminToken string
 	// HTTP is the client for every request; nil: one with DefaultTimeout.
 	HTTP *http.Client
@@ -64,9 +69,6 @@ func New(cfg Config) (*Client, error) {
 	u, err := CheckURL(cfg.BaseURL, cfg.AllowRemote)
 	if err != nil {
 		return nil, err
-	}
-	if cfg.AdminToken == "" {
-		return nil, errors.New("simclient: an admin token is required (LEADCALL_ADMIN_TOKEN)")
 	}
 	if cfg.MaxAttempts < 0 || cfg.BaseBackoff < 0 || cfg.MaxBackoff < 0 {
 		return nil, errors.New("simclient: MaxAttempts and backoffs must not be negative")
@@ -130,6 +132,12 @@ func retryable(status int) bool {
 // do sends one request with retries and decodes a 2xx body into out (when non-nil). It
 // returns the round-trip time of the successful attempt and how many attempts were made.
 func (c *Client) do(ctx context.Context, method, path, token string, body, out any) (time.Duration, int, error) {
+	if token == "" && !strings.HasPrefix(path, "/v1/device/enroll") {
+		if strings.HasPrefix(path, "/v1/device/") {
+			return 0, 0, fmt.Errorf("simclient: %s %s: no device token", method, path)
+		}
+		return 0, 0, fmt.Errorf("%w: %s %s", ErrNoAdminToken, method, path)
+	}
 	var data []byte
 	if body != nil {
 		var err error

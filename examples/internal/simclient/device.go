@@ -31,7 +31,13 @@ func (c *Client) Provision(ctx context.Context, spec DeviceSpec) (*Device, error
 			return nil, fmt.Errorf("assign %q: %w", spec.Nickname, err)
 		}
 	}
-	enrolled, err := c.Enroll(ctx, httpapi.EnrollRequest{PairingCode: created.PairingCode, Model: "SimPhone", OS: "Android 14", AppVersion: "sim-1.0"})
+	return c.Pair(ctx, created.PairingCode, spec)
+}
+
+// Pair enrolls a phone with a pairing code that a manager created (the admin token is not
+// needed); spec describes how the simulated phone behaves.
+func (c *Client) Pair(ctx context.Context, code string, spec DeviceSpec) (*Device, error) {
+	enrolled, err := c.Enroll(ctx, httpapi.EnrollRequest{PairingCode: code, Model: "SimPhone", OS: "Android 14", AppVersion: "sim-1.0"})
 	if err != nil {
 		return nil, fmt.Errorf("enroll %q: %w", spec.Nickname, err)
 	}

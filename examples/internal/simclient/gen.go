@@ -1,7 +1,9 @@
 package simclient
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -19,9 +21,42 @@ const (
 // that rang one campaign phone can call again or be called back by a rep. It is safe for
 // concurrent use.
 type Callers struct {
-	mu   sync.Mutex
-	rng  *rand.Rand
-	seen []string // ten national digits
+	mu     sync.Mutex
+	rng    *rand.Rand
+	seen   []string // ten national digits
+	missed []string // callers whose call a campaign phone missed, oldest first, not yet called back
+}
+
+// maxMissed bounds the callback list; the oldest misses beyond it are never called back.
+const maxMissed = 10_000
+
+// noteMissed remembers a caller that a campaign phone missed, for a callback.
+func (p *Callers) noteMissed(digits string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.missed) >= maxMissed {
+		p.missed = p.missed[1:]
+	}
+	p.missed = append(p.missed, digits)
+}
+
+// takeMissed returns the caller missed longest ago that no phone has called back yet.
+func (p *Callers) takeMissed() (digits string, ok bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.missed) == 0 {
+		return "", false
+	}
+	digits = p.missed[0]
+	p.missed = p.missed[1:]
+	return digits, true
+}
+
+// Missed reports how many missed callers wait for a callback.
+func (p *Callers) Missed() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.missed)
 }
 
 // NewCallers returns an empty pool with a deterministic random source.
@@ -62,14 +97,48 @@ type CallMix struct {
 	Private float64
 	// Repeat is the share of callers who called before.
 	Repeat float64
-	// Only makes every call syncable on a campaign phone: missed or answered for long enough,
-	// from a visible number. The load program uses it so that every call reaches the CRM.
+	// Callback is the share of a phone's outbound calls that call back a caller a campaign
+	// phone missed (the oldest not yet called back), so that the recovery board both fills
+	// and empties. Zero: DefaultCallback.
+	Callback float64
+	// SyncableOnly makes every call syncable: missed or answered for long enough, from a
+	// visible number. The load program uses it so that every call on a campaign phone
+	// reaches the CRM.
 	SyncableOnly bool
 }
 
-// Phone makes the calls of one simulated device: campaign phones mostly receive calls (missed
-// and answered) from new and repeat callers; rep phones mostly call back numbers that rang
-// before. It is not safe for concurrent use; each device goroutine owns its Phone.
+// DefaultCallback is CallMix.Callback's default.
+const DefaultCallback = 0.7
+
+// talk returns a plausible conversation length in seconds: a few minutes typically, now and
+// then much longer (log-normal, median about 90 s, at most an hour).
+func (p *Phone) talk() int {
+	return min(max(int(math.Exp(4.5+p.rng.NormFloat64())), 3), 3600)
+}
+
+// outbound fills c as a call the phone made: a callback to a missed caller when there is one
+// (share Callback), else a call to a known or new number. Two callbacks in ten go unanswered.
+func (p *Phone) outbound(c *leadcall.IncomingCall) {
+	c.Type = string(leadcall.CallOutbound)
+	d, ok := "", false
+	if p.rng.Float64() < cmp.Or(p.mix.Callback, DefaultCallback) {
+		d, ok = p.callers.takeMissed()
+	}
+	if !ok {
+		d, _ = p.callers.pick(0.9)
+	}
+	if p.rng.Float64() < 0.2 {
+		c.DurationS = p.rng.IntN(10) // rang out, or a short voicemail: an attempt
+	} else {
+		c.DurationS = p.talk()
+	}
+	c.Number = numberFormats[p.rng.IntN(len(numberFormats))](d)
+}
+
+// Phone makes the calls of one simulated device: campaign phones mostly receive calls (half of
+// them missed) from new and repeat callers; rep phones mostly call back the callers campaign
+// phones missed, oldest first, and the rest of the time call or take calls from known numbers.
+// Conversations last from seconds to an hour, a few minutes typically. It is not safe for concurrent use; each device goroutine owns its Phone.
 type Phone struct {
 	kind    string
 	prefix  string
@@ -99,30 +168,29 @@ func (p *Phone) Next(now time.Time) leadcall.IncomingCall {
 		return c
 	}
 	r := p.rng.Float64()
-	switch {
-	case p.mix.SyncableOnly || p.kind == KindCampaign:
-		switch {
-		case r < 0.55:
+	if p.mix.SyncableOnly {
+		if r < 0.55 {
 			c.Type = string(leadcall.CallMissed)
-		case r < 0.9 || p.mix.SyncableOnly:
+		} else {
 			c.Type, c.DurationS = string(leadcall.CallInbound), 30+p.rng.IntN(600)
-		default:
-			c.Type, c.DurationS = string(leadcall.CallOutbound), p.rng.IntN(300)
 		}
-	default: // a rep's phone: callbacks first
-		switch {
-		case r < 0.6:
-			c.Type, c.DurationS = string(leadcall.CallOutbound), p.rng.IntN(900)
-			d, _ := p.callers.pick(0.9)
-			c.Number = numberFormats[p.rng.IntN(len(numberFormats))](d)
-			return c
-		case r < 0.85:
-			c.Type, c.DurationS = string(leadcall.CallInbound), 5+p.rng.IntN(600)
-		default:
-			c.Type = string(leadcall.CallMissed)
-		}
+		d, _ := p.callers.pick(p.mix.Repeat)
+		c.Number = numberFormats[p.rng.IntN(len(numberFormats))](d)
+		return c
+	}
+	switch {
+	case p.kind == KindCampaign && r < 0.5, p.kind != KindCampaign && r < 0.15:
+		c.Type = string(leadcall.CallMissed)
+	case p.kind == KindCampaign && r < 0.9, p.kind != KindCampaign && r < 0.4:
+		c.Type, c.DurationS = string(leadcall.CallInbound), p.talk()
+	default: // campaign phones call back now and then; reps mostly call back
+		p.outbound(&c)
+		return c
 	}
 	d, _ := p.callers.pick(p.mix.Repeat)
+	if p.kind == KindCampaign && c.Type == string(leadcall.CallMissed) {
+		p.callers.noteMissed(d)
+	}
 	c.Number = numberFormats[p.rng.IntN(len(numberFormats))](d)
 	return c
 }

@@ -106,3 +106,45 @@ func TestPhoneCalls(t *testing.T) {
 		}
 	}
 }
+
+// TestCallbacks: reps call back the callers campaign phones missed, oldest first, and their
+// conversations vary in length.
+func TestCallbacks(t *testing.T) {
+	t.Parallel()
+	callers := NewCallers(5)
+	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	campaign := NewPhone(KindCampaign, "dev_c", "+919000000001", CallMix{Repeat: 0.1}, callers, 8)
+	rep := NewPhone(KindSalesRep, "dev_r", "+919000000002", CallMix{Repeat: 0.1, Callback: 1}, callers, 9)
+	missed := map[string]bool{}
+	for range 200 {
+		c := campaign.Next(now)
+		if c.Type == string(leadcall.CallMissed) {
+			e164, err := phone.Normalize(c.Number, "IN")
+			require.NoError(t, err)
+			missed[e164.E164] = true
+		}
+	}
+	require.NotEmpty(t, missed)
+	waiting := callers.Missed()
+	require.Positive(t, waiting, "campaign phones' missed callers wait for a callback")
+
+	callbacks, durations := 0, map[int]bool{}
+	for range 200 {
+		c := rep.Next(now)
+		if c.Type != string(leadcall.CallOutbound) {
+			continue
+		}
+		durations[c.DurationS] = true
+		e164, err := phone.Normalize(c.Number, "IN")
+		require.NoError(t, err)
+		if missed[e164.E164] {
+			callbacks++
+		}
+	}
+	require.Positive(t, callbacks, "reps call missed callers back")
+	require.Less(t, callers.Missed(), waiting, "a called-back caller leaves the list")
+	require.Greater(t, len(durations), 10, "call lengths vary")
+	for d := range durations {
+		require.True(t, d >= 0 && d <= 3600, "duration %d", d)
+	}
+}

@@ -31,6 +31,9 @@ type StreamOptions struct {
 // events only; when the server drops the connection (a slow reader is evicted) it reconnects
 // with ?after=<last ID> so no event is lost or repeated. Stream returns ctx's error or fn's.
 func (c *Client) Stream(ctx context.Context, opts StreamOptions, fn func(leadcall.Event) error) error {
+	if c.cfg.AdminToken == "" {
+		return ErrNoAdminToken
+	}
 	wsURL := "ws" + strings.TrimPrefix(strings.TrimSuffix(c.base.String(), "/"), "http") + httpapi.StreamPath
 	var (
 		last      int64
