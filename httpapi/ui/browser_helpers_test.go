@@ -342,12 +342,72 @@ func (a *app) requireNoReload() {
 	require.Equal(a.t, "loaded-once", v, "the page reloaded")
 }
 
-// login signs in through the login screen and waits until the data is loaded and the live
-// stream is connected.
+// hasRoute asks the server whether it has a route: anything but a 404 means it has.
+func (a *app) hasRoute(method, path string, body any) bool {
+	a.t.Helper()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(a.t, err)
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, a.url+path, rd)
+	require.NoError(a.t, err)
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	require.NoError(a.t, err)
+	_ = res.Body.Close()
+	return res.StatusCode != http.StatusNotFound
+}
+
+// hasPasswordLogin reports whether the server has POST /v1/auth/login (an empty body is a
+// 400 there, a 404 without it).
+func (a *app) hasPasswordLogin() bool { return a.hasRoute("POST", "/v1/auth/login", map[string]any{}) }
+
+const testPassword = "correct-horse-battery-staple"
+
+// user creates a user with the test password and returns its email.
+func (a *app) user(role, repID string) string {
+	a.t.Helper()
+	email := role + "@example.com"
+	a.call("POST", "/v1/users", "", map[string]any{"email": email, "name": "Test " + role, "role": role, "rep_id": repID, "password": testPassword}, http.StatusCreated, nil)
+	return email
+}
+
+// login signs in as a manager through the login screen (email and password; on a server
+// without them, the admin token) and waits until the data is loaded and the live stream is
+// connected.
 func (a *app) login() {
 	a.t.Helper()
+	if a.hasPasswordLogin() {
+		a.loginAs(a.user("manager", ""))
+		return
+	}
+	a.loginWithToken()
+}
+
+// loginAs signs in with email and the test password.
+func (a *app) loginAs(email string) {
+	a.t.Helper()
 	require.NoError(a.t, chromedp.Do(a.ctx,
-		chromedp.Click(chromedp.CSS(`[data-testid="token-login"] summary`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-email"]`), email),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-password"]`), testPassword),
+		chromedp.Click(chromedp.CSS(`[data-testid="login-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"] [data-testid="shell"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="stream-status"][data-state="live"]`)),
+	))
+}
+
+// loginWithToken signs in with the bootstrap admin token.
+func (a *app) loginWithToken() {
+	a.t.Helper()
+	open, err := chromedp.Run(a.ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="token-login"]').open`))
+	require.NoError(a.t, err)
+	if !open {
+		a.do(chromedp.Click(chromedp.CSS(`[data-testid="token-login"] summary`)))
+	}
+	require.NoError(a.t, chromedp.Do(a.ctx,
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-token"]`)),
 		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-token"]`), adminToken),
 		chromedp.Click(chromedp.CSS(`[data-testid="token-submit"]`)),

@@ -1,10 +1,7 @@
 package ui_test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -155,25 +152,6 @@ func TestBrowserStreamResumesAfterDisconnect(t *testing.T) {
 	require.Empty(t, problems())
 }
 
-// routeExists asks the server whether it has a route (a 404 "no such path" means it has not).
-func (a *app) routeExists(method, path string, body any) bool {
-	a.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(a.t, err)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, a.url+path, rd)
-	require.NoError(a.t, err)
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(a.t, err)
-	_ = res.Body.Close()
-	return res.StatusCode != http.StatusNotFound
-}
-
 // TestBrowserRecoveryReportsAndBackfillScreens checks each screen against what the server
 // offers: its content when the route exists, a friendly "not available" state when not.
 func TestBrowserRecoveryReportsAndBackfillScreens(t *testing.T) {
@@ -182,8 +160,8 @@ func TestBrowserRecoveryReportsAndBackfillScreens(t *testing.T) {
 	_, token := a.device("Campaign Line 4", "campaign")
 	a.postCall(token, "m-1", "+919876500001", "missed", time.Now())
 	a.postCall(token, "i-1", "+919876500002", "inbound", time.Now())
-	hasRecovery := a.routeExists("GET", "/v1/recovery", nil)
-	hasReports := a.routeExists("GET", "/v1/reports/summary", nil)
+	hasRecovery := a.hasRoute("GET", "/v1/recovery", nil)
+	hasReports := a.hasRoute("GET", "/v1/reports/summary", nil)
 	a.open()
 	a.login()
 
@@ -205,7 +183,7 @@ func TestBrowserRecoveryReportsAndBackfillScreens(t *testing.T) {
 
 	// Backfill: a dry run is the safe probe of whether the route exists.
 	from := time.Now().Add(-24 * time.Hour).Format(time.DateOnly)
-	hasBackfill := a.routeExists("POST", "/v1/backfill", map[string]any{"from": from + "T00:00:00Z", "to": time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "device_ids": []string{}, "dry_run": true})
+	hasBackfill := a.hasRoute("POST", "/v1/backfill", map[string]any{"from": from + "T00:00:00Z", "to": time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "device_ids": []string{}, "dry_run": true})
 	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-backfill"]`)),
 		chromedp.Click(chromedp.CSS(`[data-testid="backfill-preview"]`)))
 	if hasBackfill {
@@ -266,6 +244,64 @@ func TestBrowserDevicePanelEditsPhoneAndOwnerMapping(t *testing.T) {
 	a.call("GET", "/v1/reps", "", nil, http.StatusOK, &reps)
 	require.Len(t, reps, 1)
 	require.Equal(t, users[0].ID, reps[0].CRMUserID)
+	a.requireNoReload()
+	require.Empty(t, problems())
+}
+
+// TestBrowserTokenSignIn signs in with the bootstrap admin token (the path for API tokens) and
+// out again, without a reload.
+func TestBrowserTokenSignIn(t *testing.T) {
+	a := newApp(t)
+	problems := consoleProblems(t, a.ctx)
+	a.open()
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="token-login"] summary`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="login-token"]`), "wrong-token-0123456789"),
+		chromedp.Click(chromedp.CSS(`[data-testid="token-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-error"]`)))
+	require.Contains(t, a.text(`[data-testid="login-error"]`), "not accepted")
+	a.loginWithToken()
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="logout"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="login-screen"]`)))
+	stored, err := chromedp.Run(a.ctx, chromedp.Evaluate[string](`sessionStorage.getItem('leadcall.token') || ''`))
+	require.NoError(t, err)
+	require.Empty(t, stored, "sign-out forgets the token")
+	a.requireNoReload()
+	require.Empty(t, problems())
+}
+
+// TestBrowserRepSeesOwnCallsMasked signs in as a rep: only the rep's phone shows, caller
+// numbers are masked, and nothing can be changed.
+func TestBrowserRepSeesOwnCallsMasked(t *testing.T) {
+	a := newApp(t)
+	if !a.hasPasswordLogin() {
+		t.Skip("this server has no users yet (POST /v1/auth/login)")
+	}
+	problems := consoleProblems(t, a.ctx)
+	var rep struct{ ID string }
+	a.call("POST", "/v1/reps", "", map[string]any{"name": "Ravi Kumar", "email": "ravi@example.com"}, http.StatusCreated, &rep)
+	mine, myToken := a.device("Ravi's Phone", "sales_rep")
+	a.call("PATCH", "/v1/devices/"+mine, "", map[string]any{"rep_id": rep.ID}, http.StatusOK, nil)
+	other, otherToken := a.device("Front Desk", "campaign")
+	email := a.user("rep", rep.ID)
+	a.open()
+	a.loginAs(email)
+	a.do(chromedp.WaitVisible(chromedp.CSS(card(mine))))
+	a.do(chromedp.WaitNotPresent(chromedp.CSS(card(other))),
+		chromedp.WaitNotVisible(chromedp.CSS(`[data-testid="device-add"]`)))
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-calls"]`)))
+	a.postCall(otherToken, "o-1", "+919876511111", "inbound", time.Now())
+	a.postCall(myToken, "m-1", "+919876522222", "outbound", time.Now())
+	row := fmt.Sprintf(`[data-testid="call-row"][data-device-id=%q]`, mine)
+	a.do(chromedp.WaitVisible(chromedp.CSS(row)))
+	require.Equal(t, "+91•••••••222", a.text(row+` [data-testid="call-number"]`))
+	n, err := chromedp.Run(a.ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="call-row"]').length`))
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "a rep sees only their own phone's calls")
+	// The panel is read-only.
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-command"]`)),
+		chromedp.Click(chromedp.CSS(card(mine))),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="panel-nickname"][disabled]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`[data-testid="panel-save"]`)))
 	a.requireNoReload()
 	require.Empty(t, problems())
 }

@@ -43,4 +43,12 @@ func TestSaveScreens(t *testing.T) {
 		a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-` + v + `"]`)))
 		shot(v)
 	}
+	// A phone-sized screen.
+	a.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
+	for _, v := range []string{"command", "calls"} {
+		a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-` + v + `"]`)))
+		shot("mobile-" + v)
+	}
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-command"]`)), chromedp.Click(chromedp.CSS(card(id1))))
+	shot("mobile-panel")
 }

@@ -623,7 +623,7 @@ function renderPanel(full = false) {
 function panelStatus(d) {
   const online = isOnline(d);
   return [
-    h('div', { class: 'row' }, h('span', { class: ['dot', online ? 'online' : 'offline'] }),
+    h('div', { class: 'status-line' }, h('span', { class: ['dot', online ? 'online' : 'offline'] }),
       h('span', {}, [online ? 'Online' : 'Offline', isZeroTime(d.last_seen_at) ? 'never seen' : `last seen ${relTime(d.last_seen_at)}`,
         d.model, d.app_version && `app ${d.app_version}`, d.battery > 0 && `battery ${d.battery}%`].filter(Boolean).join(' · '))),
     (d.sims || []).length ? h('div', { class: 'muted small' }, 'SIMs: ', (d.sims || []).map((s) => `${s.slot}: ${showNumber(s.number)}${s.carrier ? ` (${s.carrier})` : ''}`).join(', ')) : null,
@@ -786,8 +786,8 @@ function renderCalls() {
       h('td', {}, deviceName(c.device_id)),
       h('td', { class: 'mono', testid: 'call-number' }, showNumber(c.number_e164 || c.number_raw) || h('span', { class: 'muted' }, 'withheld')),
       h('td', {}, h('span', { class: ['chip', c.type] }, TYPE_LABEL[c.type] || c.type)),
-      h('td', { class: 'mono' }, c.type === 'missed' ? '—' : clock(c.duration_s)),
-      h('td', {}, c.lead_source || h('span', { class: 'muted' }, '—')),
+      h('td', { class: 'mono opt' }, c.type === 'missed' ? '—' : clock(c.duration_s)),
+      h('td', { class: 'opt' }, c.lead_source || h('span', { class: 'muted' }, '—')),
       h('td', {}, h('span', { class: ['status', cls], testid: 'call-status', title: c.last_error || '' }, label)));
   }));
 }
