@@ -191,6 +191,9 @@ async function start(me) {
   $('whoami').textContent = [state.me.name || state.me.email || 'Signed in', state.me.role ? `· ${state.me.role}` : ''].join(' ');
   document.body.dataset.role = role();
   document.body.classList.toggle('read-only', !canManage());
+  // Reps read their own phones and calls; the rest is for managers.
+  $('device-add').hidden = !canManage();
+  for (const v of ['owners', 'backfill', 'settings']) document.querySelector(`.nav a[data-view="${v}"]`).hidden = !canManage();
   state.devices.clear(); state.assignments.clear(); state.calls.clear(); state.review.clear();
   state.recovery = { loaded: false, available: true, cases: new Map(), summary: null, error: '' };
   state.report = { loaded: false };
@@ -392,7 +395,8 @@ function applyEvent(ev) {
 
 // ---------------------------------------------------------------- helpers over state
 
-const repName = (id) => (state.reps.find((r) => r.id === id) || {}).name || '';
+const repName = (id) => (state.reps.find((r) => r.id === id) || {}).name
+  || (state.me && id && state.me.rep_id === id ? state.me.name : '') || '';
 const deviceName = (id) => { const d = state.devices.get(id); return d ? d.nickname || d.id : id; };
 const isOnline = (d, now = Date.now()) => !isZeroTime(d.last_seen_at) && now - Date.parse(d.last_seen_at) <= ONLINE_WINDOW_MS;
 const kindLabel = (k) => (k === 'campaign' ? 'Campaign' : k === 'sales_rep' ? 'Sales rep' : 'No role');
@@ -1190,6 +1194,7 @@ function renderAll() {
 function route() {
   const v = (location.hash.match(/^#\/(\w+)/) || [])[1];
   state.view = VIEWS.includes(v) ? v : 'command';
+  if (state.me && !canManage() && ['owners', 'backfill', 'settings'].includes(state.view)) state.view = 'command';
   for (const name of VIEWS) $(`view-${name}`).hidden = name !== state.view;
   for (const a of document.querySelectorAll('.nav a')) a.classList.toggle('active', a.dataset.view === state.view);
   if (state.ready) renderView();
