@@ -101,7 +101,11 @@
 // entry per caller (and per caller and row) for the first-time and repeat-window rules, the
 // IDs of calls with review items, and a compact record of each call of the range that may
 // take part in recovery (and, around the range, of those whose caller missed in it),
-// because recovery matching needs all of one caller's calls at once. The first-time rule reads
-// inbound calls before the range until every caller of the range has been found or the
-// lookback is exhausted.
+// because recovery matching needs all of one caller's calls at once.
+//
+// The first-time rule reads the history of the range's callers before it: one
+// Store.CallsByNumber per caller when there are at most Config.FirstTimeLookups of them,
+// else one scan of the org's inbound calls over the lookback, which stops as soon as every
+// caller has been found. The recovery rule reads the calls of the recovery window before
+// and after the range.
 package report

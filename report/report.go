@@ -56,6 +56,9 @@ const (
 	// earlier call; MaxFirstTimeLookback bounds it.
 	DefaultFirstTimeLookback = 365 * 24 * time.Hour
 	MaxFirstTimeLookback     = 10 * 366 * 24 * time.Hour
+	// DefaultFirstTimeLookups is how many callers the first-time rule looks up one by one
+	// (Store.CallsByNumber); with more, it scans the org's calls before the range once.
+	DefaultFirstTimeLookups = 2000
 
 	// reviewMargin is how long before the range the review scan keeps reading: a review
 	// item is created when its call is ingested, after the call started, but a phone's
@@ -142,6 +145,10 @@ type Config struct {
 	// FirstTimeLookback is how far before a call the first-time rule looks for an earlier
 	// call from the same number, up to MaxFirstTimeLookback. Zero: DefaultFirstTimeLookback.
 	FirstTimeLookback time.Duration
+	// FirstTimeLookups is the most callers of a report whose earlier calls are looked up one
+	// by one; a report with more callers scans the lookback once instead. The figures are
+	// the same either way. Zero: DefaultFirstTimeLookups; negative: always scan.
+	FirstTimeLookups int
 	// Now is the instant recovery cases are evaluated at. Nil: time.Now.
 	Now func() time.Time
 	// Logger receives a warning for a stored call recovery cannot use (it is left out of
@@ -174,6 +181,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.FirstTimeLookback == 0 {
 		c.FirstTimeLookback = DefaultFirstTimeLookback
+	}
+	if c.FirstTimeLookups == 0 {
+		c.FirstTimeLookups = DefaultFirstTimeLookups
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -235,9 +235,12 @@ func TestFirstTimeAndRepeat(t *testing.T) {
 			f := newFixture(t, "Asia/Kolkata", nil)
 			f.insert(tc.calls(f)...)
 			q := report.Query{OrgID: org, From: f.day("00:00"), To: f.day("00:00").AddDate(0, 0, 1), GroupBy: report.GroupDevice}
-			s, err := f.reporter(report.Config{FirstTimeLookback: tc.lookback}).Summary(f.ctx, q)
-			require.NoError(t, err)
-			require.Empty(t, cmp.Diff(tc.want, countsOf(s)))
+			// Callers looked up one by one, and found by a scan of the lookback.
+			for _, lookups := range []int{0, -1} {
+				s, err := f.reporter(report.Config{FirstTimeLookback: tc.lookback, FirstTimeLookups: lookups}).Summary(f.ctx, q)
+				require.NoError(t, err)
+				require.Empty(t, cmp.Diff(tc.want, countsOf(s)), "lookups %d", lookups)
+			}
 		})
 	}
 }

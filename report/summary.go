@@ -63,7 +63,9 @@ func (r *Reporter) Summary(ctx context.Context, q Query) (*Summary, error) {
 	for _, span := range [][2]time.Time{{q.From.Add(-r.cfg.RecoveryWindow), q.From}, {q.To, q.To.Add(r.cfg.RecoveryWindow)}} {
 		err := r.scan(ctx, leadcall.CallFilter{OrgID: q.OrgID, From: span[0], To: span[1]}, func(c *leadcall.Call) bool {
 			if _, ok := b.missedCallers[c.NumberE164]; ok {
-				b.addRecoveryCall(c)
+				if rc, ok := b.recoveryCall(c); ok {
+					b.recoveryCalls = append(b.recoveryCalls, rc)
+				}
 			}
 			return false
 		})
@@ -153,8 +155,30 @@ func (r *Reporter) findEarlierCalls(ctx context.Context, b *builder) error {
 	if unresolved == 0 {
 		return nil
 	}
+	since := b.q.From.Add(-r.cfg.FirstTimeLookback)
+	if unresolved <= r.cfg.FirstTimeLookups {
+		// Few callers: their own histories are cheaper to read than the org's.
+		for number, fc := range b.first {
+			calls, err := r.st.CallsByNumber(ctx, b.q.OrgID, number, since)
+			if err != nil {
+				return fmt.Errorf("report: calls of %s: %w", phone.Mask(number), err)
+			}
+			for i := range calls { // oldest first
+				c := &calls[i]
+				if !c.StartedAt.Before(b.q.From) {
+					break
+				}
+				if countedInbound(c) {
+					fc.before = true
+					break
+				}
+			}
+		}
+		b.countFirstTime()
+		return nil
+	}
 	f := leadcall.CallFilter{
-		OrgID: b.q.OrgID, From: b.q.From.Add(-r.cfg.FirstTimeLookback), To: b.q.From,
+		OrgID: b.q.OrgID, From: since, To: b.q.From,
 		Types:       []leadcall.CallType{leadcall.CallInbound, leadcall.CallMissed},
 		Disposition: []leadcall.Disposition{leadcall.DispositionSync, leadcall.DispositionLocal},
 	}
@@ -168,6 +192,13 @@ func (r *Reporter) findEarlierCalls(ctx context.Context, b *builder) error {
 	if err != nil {
 		return err
 	}
+	b.countFirstTime()
+	return nil
+}
+
+// countFirstTime credits each caller who had not called before the range to the row of
+// their first call in it.
+func (b *builder) countFirstTime() {
 	for _, fc := range b.first {
 		if !fc.before {
 			fc.row.firstTime++
@@ -175,7 +206,12 @@ func (r *Reporter) findEarlierCalls(ctx context.Context, b *builder) error {
 		}
 	}
 	b.first = nil
-	return nil
+}
+
+// countedInbound reports whether c counts as a call in reports: inbound or missed, and not
+// ignored.
+func countedInbound(c *leadcall.Call) bool {
+	return (c.Type == leadcall.CallInbound || c.Type == leadcall.CallMissed) && c.Disposition != leadcall.DispositionIgnored
 }
 
 // agg accumulates one row (or the totals).
@@ -237,7 +273,8 @@ type builder struct {
 
 	missRow       map[int64]*agg      // in-range misses on campaign phones → their row
 	missedCallers map[string]struct{} // numbers of those misses
-	recoveryCalls []recovery.Call
+	chunks        [][]recovery.Call   // calls of the range that may take part in recovery
+	recoveryCalls []recovery.Call     // those of missed callers, and of the windows around
 }
 
 func newBuilder(q Query, loc *time.Location, window time.Duration, log *slog.Logger) *builder {
@@ -287,7 +324,7 @@ func (b *builder) add(c *leadcall.Call) {
 		b.rows[k] = row
 	}
 	inbound := c.Type == leadcall.CallInbound || c.Type == leadcall.CallMissed
-	counted := inbound && c.Disposition != leadcall.DispositionIgnored
+	counted := countedInbound(c)
 	for _, g := range []*agg{row, b.totals} {
 		if _, ok := b.reviewed[c.ID]; ok {
 			g.reviewItems++
@@ -355,29 +392,58 @@ func (b *builder) finishCallers() {
 	b.lastSeen = nil
 }
 
-// addRecoveryCall keeps a call that may take part in recovery.
+// addRecoveryCall keeps a call of the range that may take part in recovery.
 func (b *builder) addRecoveryCall(c *leadcall.Call) {
+	rc, ok := b.recoveryCall(c)
+	if !ok {
+		return
+	}
+	if n := len(b.chunks); n == 0 || len(b.chunks[n-1]) == cap(b.chunks[n-1]) {
+		b.chunks = append(b.chunks, make([]recovery.Call, 0, chunkLen))
+	}
+	last := &b.chunks[len(b.chunks)-1]
+	*last = append(*last, rc)
+}
+
+// chunkLen is the size of the blocks the calls for recovery are kept in while the range
+// streams past: growing one slice would copy it over and over.
+const chunkLen = 4096
+
+// recoveryCall maps a call that may take part in recovery.
+func (b *builder) recoveryCall(c *leadcall.Call) (recovery.Call, bool) {
 	rc := leadcall.RecoveryCall(c)
 	if !rc.Counts() || rc.NumberE164 == "" || rc.Type == recovery.CallMissed && rc.DeviceKind != recovery.DeviceCampaign {
-		return
+		return rc, false
 	}
 	if err := rc.Validate(); err != nil {
 		// A malformed stored call must not sink the report: it counts for nothing in recovery.
 		b.log.Warn("report: call left out of recovery", "org", b.q.OrgID, "call_id", c.ID,
 			"number", phone.Mask(c.NumberE164), "err", err)
-		return
+		return rc, false
 	}
-	b.recoveryCalls = append(b.recoveryCalls, rc)
+	return rc, true
 }
 
 // keepRecoveryCallsOfMissedCallers drops the kept calls of callers without a miss in the
 // range: they cannot belong to a reported case.
 func (b *builder) keepRecoveryCallsOfMissedCallers() {
-	b.recoveryCalls = slices.DeleteFunc(b.recoveryCalls, func(rc recovery.Call) bool {
-		_, ok := b.missedCallers[rc.NumberE164]
-		return !ok
-	})
-	b.recoveryCalls = slices.Clip(b.recoveryCalls)
+	n := 0
+	for _, chunk := range b.chunks {
+		for i := range chunk {
+			if _, ok := b.missedCallers[chunk[i].NumberE164]; ok {
+				n++
+			}
+		}
+	}
+	b.recoveryCalls = make([]recovery.Call, 0, n)
+	for _, chunk := range b.chunks {
+		for i := range chunk {
+			if _, ok := b.missedCallers[chunk[i].NumberE164]; ok {
+				b.recoveryCalls = append(b.recoveryCalls, chunk[i])
+			}
+		}
+	}
+	b.chunks = nil
 }
 
 // labeler names rows.
