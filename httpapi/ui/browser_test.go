@@ -37,11 +37,12 @@ func TestBrowserCallAppearsLive(t *testing.T) {
 	a := newApp(t)
 	problems := consoleProblems(t, a.ctx)
 	id, token := a.device("Campaign Line 1", "campaign")
+	a.postCall(token, "old-1", "+919876500999", "inbound", time.Now().Add(-72*time.Hour))
 	a.open()
 	a.login()
 	a.do(
 		chromedp.Click(chromedp.CSS(`[data-testid="nav-calls"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="calls-empty"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="call-row"]`)),
 	)
 	a.postCall(token, "c-1", "+919876543210", "missed", time.Now())
 	row := fmt.Sprintf(`[data-testid="call-row"][data-device-id=%q][data-type="missed"]`, id)
@@ -52,14 +53,22 @@ func TestBrowserCallAppearsLive(t *testing.T) {
 	require.Equal(t, "New lead", a.text(row+` [data-testid="call-status"]`))
 	// The Command Center counted it too.
 	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-command"]`)),
-		chromedp.WaitVisible(chromedp.CSS(card(id)+` [data-testid="device-calls-today"][data-total="1"]`)))
+		chromedp.WaitVisible(chromedp.CSS(card(id)+` [data-testid="device-calls-today"][data-total="1"]`)),
+		// Over a week, the call of three days ago counts too.
+		chromedp.SetValue(chromedp.CSS(`[data-testid="device-period"]`), "7d"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="device-period"]').dispatchEvent(new Event('change'))`),
+		chromedp.WaitVisible(chromedp.CSS(card(id)+` [data-testid="device-calls-today"][data-total="2"]`)))
 	// The export link carries the call log's filters.
 	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-calls"]`)),
 		chromedp.SetValue(chromedp.CSS(`[data-testid="calls-type"]`), "missed"),
-		chromedp.Click(chromedp.CSS(`[data-testid="calls-apply"]`)))
+		chromedp.Click(chromedp.CSS(`[data-testid="calls-apply"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(`[data-testid="call-row"][data-type="inbound"]`)))
 	href, err := chromedp.Run(a.ctx, chromedp.AttributeValue(chromedp.CSS(`[data-testid="calls-export"]`), "href"))
 	require.NoError(t, err)
 	require.True(t, strings.HasSuffix(href.Value, "/v1/calls.csv?type=missed"), href.Value)
+	rows, err := chromedp.Run(a.ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="call-row"]').length`))
+	require.NoError(t, err)
+	require.Equal(t, 1, rows, "the type filter leaves the missed call only")
 	a.requireNoReload()
 	require.Empty(t, problems())
 }

@@ -11,9 +11,9 @@
 //   the current connection), whoami, logout, toasts, toast, review-badge, unavailable (a screen whose
 //   API route is not on this server)
 //   Command Center: stats, stat-<key>, incomplete-banner, device-search, device-filter,
-//   device-add, device-grid, device-card (data-device-id, data-online, data-incomplete),
+//   device-period (today | 7d | 30d: the period of the call counts), device-add, device-grid, device-card (data-device-id, data-online, data-incomplete),
 //   device-dot (data-online = true | false), device-name, device-kind, device-rep,
-//   device-assignment, device-calls-today, device-last-seen, device-flag (data-flag)
+//   device-assignment, device-calls-today (data-total: calls in the period), device-last-seen, device-flag (data-flag)
 //   Device panel: device-panel (data-device-id), panel-title, panel-close, panel-nickname,
 //   panel-kind, panel-rep, panel-active, panel-save, panel-lead-source, panel-meta-row,
 //   panel-meta-key, panel-meta-value, panel-meta-add, panel-assign-save, panel-assignment
@@ -64,7 +64,8 @@ const state = {
   panel: null, // {mode: 'device'|'new', id}
   backfill: { preview: null, running: null, error: '' },
   report: { loaded: false },
-  todayStart: startOfToday(),
+  period: 'today', // Command Center counts: today, 7d or 30d
+  periodStart: startOfToday(),
   ready: false,
   buffered: [],
 };
@@ -241,14 +242,38 @@ async function optional(p, fallback) {
   }
 }
 
+const PERIOD_DAYS = { today: 1, '7d': 7, '30d': 30 };
+const PERIOD_LABEL = { today: 'today', '7d': 'in 7 days', '30d': 'in 30 days' };
+
+/** periodStart is local midnight at the start of the Command Center's period. */
+function periodStart(period) {
+  const d = new Date();
+  d.setHours(0, 0, 0, 0);
+  d.setDate(d.getDate() - ((PERIOD_DAYS[period] || 1) - 1));
+  return d.toISOString();
+}
+
+const MAX_PERIOD_PAGES = 10;
+
+/** loadPeriodCalls reads the calls of the period (up to MAX_PERIOD_PAGES pages of 1,000). */
+async function loadPeriodCalls() {
+  state.periodStart = periodStart(state.period);
+  let cursor = '';
+  for (let i = 0; i < MAX_PERIOD_PAGES; i++) {
+    const page = await api('GET', `/v1/calls${query({ from: state.periodStart, limit: 1000, cursor })}`);
+    for (const c of items(page)) state.calls.set(c.id, c);
+    cursor = (page && page.next_cursor) || '';
+    if (!cursor) break;
+  }
+}
+
 async function loadAll() {
-  state.todayStart = startOfToday();
-  const [devices, reps, sources, review, today, recent] = await Promise.all([
+  const [devices, reps, sources, review, , recent] = await Promise.all([
     api('GET', '/v1/devices'),
     optional(api('GET', '/v1/reps'), []),
     optional(api('GET', '/v1/crm/lead-sources'), []).catch(() => []),
     optional(api('GET', '/v1/review?status=open&limit=200'), { items: [] }),
-    api('GET', `/v1/calls${query({ from: state.todayStart, limit: 1000 })}`),
+    loadPeriodCalls(),
     api('GET', '/v1/calls?limit=100'),
   ]);
   state.devices.clear();
@@ -257,7 +282,7 @@ async function loadAll() {
   state.leadSources = items(sources);
   state.review.clear();
   for (const it of items(review)) state.review.set(it.id, it);
-  for (const c of [...items(today), ...items(recent)]) state.calls.set(c.id, c);
+  for (const c of items(recent)) state.calls.set(c.id, c);
   state.callsCursor = (recent && recent.next_cursor) || '';
   await loadAssignments([...state.devices.keys()]);
   if (state.view === 'recovery') await loadRecovery();
@@ -411,9 +436,9 @@ function flagsOf(d) {
   return f;
 }
 
-function todayCounts() {
+function periodCounts() {
   const by = new Map();
-  const start = Date.parse(state.todayStart);
+  const start = Date.parse(state.periodStart);
   for (const c of state.calls.values()) {
     if (Date.parse(c.started_at) < start) continue;
     const m = by.get(c.device_id) || { total: 0, inbound: 0, missed: 0, outbound: 0 };
@@ -436,15 +461,15 @@ function renderStats() {
   const devices = [...state.devices.values()].filter((d) => d.active);
   const online = devices.filter((d) => isOnline(d)).length;
   let calls = 0, missed = 0;
-  for (const m of todayCounts().values()) { calls += m.total; missed += m.missed || 0; }
+  for (const m of periodCounts().values()) { calls += m.total; missed += m.missed || 0; }
   const openReview = [...state.review.values()].filter((r) => r.status === 'open').length;
   const stat = (key, label, value, cls = '') => h('div', { class: ['stat', cls], testid: `stat-${key}` },
     h('div', { class: 'stat-value' }, String(value)), h('div', { class: 'stat-label' }, label));
   const recoveryOpen = [...state.recovery.cases.values()].filter((c) => c.status === 'open' || c.status === 'attempted').length;
   replace($('stats'),
     stat('online', 'Phones online', `${online} / ${devices.length}`),
-    stat('calls', 'Calls today', calls),
-    stat('missed', 'Missed today', missed, missed ? 'warn' : ''),
+    stat('calls', `Calls ${PERIOD_LABEL[state.period]}`, calls),
+    stat('missed', `Missed ${PERIOD_LABEL[state.period]}`, missed, missed ? 'warn' : ''),
     stat('review', 'To review', openReview, openReview ? 'warn' : ''),
     state.recovery.loaded && state.recovery.available ? stat('recovery', 'Awaiting callback', recoveryOpen, recoveryOpen ? 'warn' : '') : null);
   const badge = $('review-badge');
@@ -457,7 +482,7 @@ function renderGrid() {
   const grid = $('device-grid');
   const q = $('device-search').value.trim().toLowerCase();
   const filter = $('device-filter').value;
-  const counts = todayCounts();
+  const counts = periodCounts();
   const now = Date.now();
   const all = [...state.devices.values()].sort((a, b) =>
     (b.active - a.active) || (flagsOf(b).length > 0) - (flagsOf(a).length > 0) || (a.nickname || '').localeCompare(b.nickname || ''));
@@ -509,7 +534,7 @@ function deviceCard(d, counts = { total: 0 }, now) {
     ? h('div', { class: ['device-assignment', !a && 'missing'], testid: 'device-assignment' }, a ? assignmentText(a) : 'No campaign assignment')
     : null,
   h('div', { class: 'device-counts', testid: 'device-calls-today', data: { total: String(counts.total || 0) } },
-    h('strong', {}, String(counts.total || 0)), ' calls today',
+    h('strong', {}, String(counts.total || 0)), ` calls ${PERIOD_LABEL[state.period]}`,
     counts.total ? h('span', { class: 'muted' }, ` · ${counts.inbound || 0} answered · ${counts.missed || 0} missed · ${counts.outbound || 0} out`) : null),
   h('div', { class: 'device-foot muted' },
     h('span', { testid: 'device-last-seen', data: { rel: d.last_seen_at || '' } }, isZeroTime(d.last_seen_at) ? 'Never seen' : `Seen ${relTime(d.last_seen_at, now)}`),
@@ -800,6 +825,7 @@ async function applyCallFilters(e) {
   if (e) e.preventDefault();
   state.callFilter = { from: $('calls-from').value, to: $('calls-to').value, device: $('calls-device').value, type: $('calls-type').value };
   $('calls-export').href = `/v1/calls.csv${callFilterQuery()}`;
+  renderCalls(); // what is already here, at once; the server's answer follows
   try {
     const page = await api('GET', `/v1/calls${callFilterQuery({ limit: 200 })}`);
     for (const c of items(page)) state.calls.set(c.id, c);
@@ -1227,8 +1253,8 @@ function tick(n) {
   }
   if (n % 15 === 0 && state.ready) {
     for (const el of document.querySelectorAll('[data-rel]')) if (el.dataset.rel) el.textContent = relTime(el.dataset.rel);
-    const today = startOfToday();
-    if (today !== state.todayStart) state.todayStart = today;
+    // The period follows the clock: at midnight "today" starts again.
+    if (periodStart(state.period) !== state.periodStart) state.periodStart = periodStart(state.period);
     invalidate('grid', 'panel');
     if (state.view === 'recovery') invalidate('recovery');
   }
@@ -1246,6 +1272,11 @@ function wire() {
   $('device-add').addEventListener('click', openNewDevice);
   $('device-search').addEventListener('input', renderGrid);
   $('device-filter').addEventListener('change', renderGrid);
+  $('device-period').addEventListener('change', async (e) => {
+    state.period = e.target.value;
+    try { await loadPeriodCalls(); } catch (err) { toast(errorText(err), 'error'); }
+    renderGrid();
+  });
   $('call-filters').addEventListener('submit', applyCallFilters);
   $('calls-more').addEventListener('click', moreCalls);
   $('report-form').addEventListener('submit', loadReport);
