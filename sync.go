@@ -120,6 +120,9 @@ type jobRun struct {
 	dirty       bool
 	// completed: the job's completion was committed (with its last create).
 	completed bool
+	// dry, when set, makes this a planning run (a dry-run backfill): CRM reads happen, writes
+	// and store writes are recorded in dry instead (backfill.go).
+	dry *dryRun
 }
 
 // unsaved returns the state when it holds changes not committed yet, else nil.
@@ -302,6 +305,10 @@ func (r *jobRun) complete(ctx context.Context, status SyncStatus, outcome SyncOu
 
 // completeWith ends the job with p (State filled in from the run).
 func (r *jobRun) completeWith(ctx context.Context, p *CompleteJobParams) error {
+	if r.dry != nil {
+		r.dry.complete(r)
+		return nil
+	}
 	p.Now = r.e.now().UTC()
 	p.Dead = p.SyncStatus == SyncFailed
 	p.State = r.state
@@ -353,6 +360,7 @@ func (r *jobRun) resolveWho(ctx context.Context) (done bool, err error) {
 		if err != nil {
 			return false, err
 		}
+		matches = r.dry.withPlannedLead(c, matches)
 		leadKey := crm.LeadKey(c.OrgID, c.NumberE164)
 		d := crm.Decide(crm.DecideInput{Matches: matches, LeadKey: leadKey})
 		var known []string
@@ -362,6 +370,7 @@ func (r *jobRun) resolveWho(ctx context.Context) (done bool, err error) {
 			if known, err = r.e.store.LeadsCreatedFor(ctx, c.OrgID, c.NumberE164); err != nil {
 				return false, err
 			}
+			known = r.dry.withPlannedLeadID(c, known)
 			d = crm.Decide(crm.DecideInput{Matches: matches, LeadKey: leadKey, KnownLeadIDs: known})
 		}
 		switch d.Action {
@@ -397,6 +406,7 @@ func (r *jobRun) resolveWho(ctx context.Context) (done bool, err error) {
 
 // link points the call at an existing record.
 func (r *jobRun) link(ref crm.Ref) {
+	r.dry.link(r, ref)
 	if ref.Module == crm.ModuleContacts {
 		r.state.CRM.ContactID = ref.ID
 		r.state.Outcome = OutcomeLinkedContact
@@ -473,6 +483,9 @@ func (r *jobRun) createTask(ctx context.Context) error {
 // intent, send, then record the result and advance the job in one fenced transaction.
 func (r *jobRun) createForeign(ctx context.Context, op SyncOp, module crm.Module, key string, payload any,
 	next JobStep, last bool, do func(context.Context) (*crm.Created, error), apply func(id string)) error {
+	if r.dry != nil {
+		return r.dry.create(ctx, r, payload, apply, last)
+	}
 	e := r.e
 	var prev *SyncAttempt
 	var err error
@@ -605,6 +618,9 @@ func (r *jobRun) createBundle(ctx context.Context, b Bundler, lead *crm.Lead) (J
 		task = r.buildTask()
 	}
 	bundle := &crm.Bundle{Lead: lead, Call: call, Task: task}
+	if r.dry != nil {
+		return r.dry.bundle(ctx, r, bundle)
+	}
 	a := r.newAttempt(OpCreateBundle, lead.SyncKey, bundle)
 	if err := r.recordIntent(ctx, a); err != nil {
 		return "", err
@@ -693,6 +709,7 @@ func (r *jobRun) wantTask(ctx context.Context) (bool, error) {
 		if err != nil {
 			return false, err
 		}
+		r.dry.overlay(calls)
 		open, err := r.e.episodeHasTask(calls, c, r.state.CRM.Who(), r.org.Settings.Rules.ConnectedMinSeconds)
 		if err != nil {
 			return false, err
