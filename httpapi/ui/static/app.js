@@ -397,6 +397,7 @@ function applyEvent(ev) {
         if (ev.type !== 'recovery.updated') d.sla_breached = true;
         state.recovery.cases.set(key, { ...state.recovery.cases.get(key), ...d });
         if (ev.type !== 'recovery.updated') toast(`SLA breached: ${showNumber(d.e164 || d.number_e164)} is still waiting for a callback`, 'warn');
+        else if (d.status === 'recovered' && state.view === 'recovery') toast(`Recovered: ${showNumber(d.e164 || d.number_e164)} was reached`, 'ok');
       }
       invalidate('recovery', 'stats');
       break;
@@ -912,7 +913,7 @@ function renderReview() {
 
 // ---------------------------------------------------------------- recovery board
 
-const caseKey = (c) => c.key || (c.id !== undefined ? String(c.id) : '') || c.e164 || c.number_e164 || '';
+const caseKey = (c) => String(c.key ?? c.id ?? c.e164 ?? c.number_e164 ?? '');
 
 async function loadRecovery() {
   try {
