@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/report"
 )
 
@@ -36,7 +37,8 @@ func TestRealisticDayReport(t *testing.T) {
 	d := newDay(t, memcrmDay, nil)
 	d.run()
 
-	r, err := report.New(d.store, report.Config{Now: d.clock.Now})
+	require.Equal(t, leadcall.DefaultRecoveryWindow, d.eng.RecoveryWindow())
+	r, err := report.New(d.store, report.Config{Now: d.clock.Now, RecoveryWindow: d.eng.RecoveryWindow()})
 	require.NoError(t, err)
 	summary := func(g report.GroupBy) *report.Summary {
 		s, err := r.Summary(d.ctx, report.Query{OrgID: d.org, From: at("00:00"), To: at("00:00").Add(24 * time.Hour), GroupBy: g})

@@ -79,7 +79,7 @@ func (s *Server) reportSummary(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q.OrgID = org.ID
-	rep, err := report.New(s.store, report.Config{Now: s.cfg.Now, Logger: s.log})
+	rep, err := report.New(s.store, report.Config{Now: s.cfg.Now, RecoveryWindow: s.eng.RecoveryWindow(), Logger: s.log})
 	if err != nil {
 		writeError(w, s.log, err)
 		return

@@ -84,7 +84,7 @@
 //	campaign     its assignment (the campaign device's Lead Source and metadata over a span
 //	             of time); key the assignment ID, "" for calls outside any assignment; label
 //	             "Lead Source – Campaign (device nickname, from start)", the Campaign part
-//	             from the metadata key "Campaign" when there is one
+//	             from the metadata key "campaign" (any letter case) when there is one
 //	lead_source  the Lead Source it was attributed with; "" for none
 //	device       the device that made or took it; key the device ID, label its nickname
 //	rep          the rep of its device when it was ingested; "" for none

@@ -500,7 +500,7 @@ func TestGroupingsAndLabels(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, "Asia/Kolkata", nil)
 	diwali := f.assign("camp", "Google Ads", map[string]string{"Campaign": "Diwali"}, f.day("08:00"))
-	expo := f.assign("camp", "Facebook", nil, f.day("12:00"))
+	expo := f.assign("camp", "Facebook", map[string]string{"campaign": "Expo", "city": "Pune"}, f.day("12:00"))
 	c1 := f.call("camp", nA, in, f.day("09:00"), 30)
 	c1.AssignmentID, c1.LeadSource = diwali, "Google Ads"
 	c2 := f.call("camp", nB, mis, f.day("10:00"), 0)
@@ -524,7 +524,7 @@ func TestGroupingsAndLabels(t *testing.T) {
 	require.Empty(t, cmp.Diff([]row{
 		{id(diwali), "Google Ads – Diwali (Google line, from 2026-11-20 08:00)", 2},
 		{"", report.NoCampaignLabel, 2}, // same calls: by label
-		{id(expo), "Facebook (Google line, from 2026-11-20 12:00)", 1},
+		{id(expo), "Facebook – Expo (Google line, from 2026-11-20 12:00)", 1},
 	}, rows(report.GroupCampaign)), "campaign")
 	require.Empty(t, cmp.Diff([]row{
 		{"Google Ads", "Google Ads", 2},

@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/leadcall/leadcall"
@@ -496,7 +498,7 @@ func (l *labeler) label(ctx context.Context, g GroupBy, key string) (string, err
 			return "", fmt.Errorf("report: assignment %d: %w", id, err)
 		}
 		name := a.LeadSource
-		if c := a.Metadata["Campaign"]; c != "" {
+		if c := campaignOf(a.Metadata); c != "" {
 			name += " – " + c
 		}
 		return fmt.Sprintf("%s (%s, from %s)", name, cmp.Or(l.devices[a.DeviceID], a.DeviceID),
@@ -517,6 +519,18 @@ func (l *labeler) label(ctx context.Context, g GroupBy, key string) (string, err
 		}
 		return d.Format("Mon 2 Jan 2006"), nil
 	}
+}
+
+// campaignOf returns the value of the metadata key "campaign" in any letter case (the
+// first in key order when several spell it differently), "" when there is none.
+func campaignOf(md map[string]string) string {
+	keys := slices.Sorted(maps.Keys(md))
+	for _, k := range keys {
+		if strings.EqualFold(k, "campaign") && md[k] != "" {
+			return md[k]
+		}
+	}
+	return ""
 }
 
 func sortRows(rows []Row, g GroupBy) {
