@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/leadcall/leadcall/crm/memcrm"
 	"github.com/leadcall/leadcall/httpapi"
 )
 
@@ -311,6 +312,89 @@ func TestBrowserRepSeesOwnCallsMasked(t *testing.T) {
 		chromedp.Click(chromedp.CSS(card(mine))),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="panel-nickname"][disabled]`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`[data-testid="panel-save"]`)))
+	a.requireNoReload()
+	require.Empty(t, problems())
+}
+
+// TestBrowserReviewLogsToACandidate resolves a review item whose caller matches two Leads by
+// logging the call to one of them, with one click.
+func TestBrowserReviewLogsToACandidate(t *testing.T) {
+	a := newApp(t)
+	problems := consoleProblems(t, a.ctx)
+	first, err := a.crm.AddLead(memcrm.Person{FirstName: "Meera", LastName: "Iyer", Phones: map[string]string{"Phone": "+919812345678"}})
+	require.NoError(t, err)
+	_, err = a.crm.AddLead(memcrm.Person{FirstName: "M.", LastName: "Iyer", Phones: map[string]string{"Mobile": "+919812345678"}})
+	require.NoError(t, err)
+	_, token := a.device("Campaign Line 5", "campaign")
+	a.open()
+	a.login()
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-review"]`)))
+	a.postCall(token, "dup-1", "+919812345678", "inbound", time.Now())
+	item := `[data-testid="review-item"][data-status="open"]`
+	button := item + fmt.Sprintf(` [data-testid="review-action"][data-action="log_to"][data-record-id=%q]`, first)
+	a.do(chromedp.WaitVisible(chromedp.CSS(button)), chromedp.Click(chromedp.CSS(button)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="review-item"][data-status="resolved"]`)))
+	var page httpapi.Page[httpapi.ReviewView]
+	a.call("GET", "/v1/review?status=resolved", "", nil, http.StatusOK, &page)
+	require.Len(t, page.Items, 1)
+	require.Equal(t, "log_to", string(page.Items[0].Resolution.Action))
+	require.Equal(t, first, page.Items[0].Resolution.RecordID)
+	// The call follows: it is synced to the chosen Lead, live.
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-calls"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="call-row"] [data-testid="call-status"].synced`)))
+	a.requireNoReload()
+	require.Empty(t, problems())
+}
+
+// TestBrowserAddDeviceShowsPairingCode adds a phone from the Command Center.
+func TestBrowserAddDeviceShowsPairingCode(t *testing.T) {
+	a := newApp(t)
+	problems := consoleProblems(t, a.ctx)
+	a.open()
+	a.login()
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="device-add"]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="new-nickname"]`), "Campaign Line 9"),
+		chromedp.Click(chromedp.CSS(`[data-testid="new-device-submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="pairing-code"]`)),
+		chromedp.WaitReady(chromedp.CSS(`[data-testid="device-card"] [data-testid="device-flag"][data-flag="unpaired"]`)))
+	code := a.text(`[data-testid="pairing-code"]`)
+	require.NotEmpty(t, code)
+	// The code pairs a phone, and the card follows live.
+	var er httpapi.EnrollResponse
+	a.call("POST", "/v1/device/enroll", "-", map[string]any{"pairing_code": code, "model": "Pixel 9", "os": "Android 16", "app_version": "1.0.0"}, http.StatusOK, &er)
+	a.heartbeat(er.Token)
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="panel-close"]`)),
+		chromedp.WaitVisible(chromedp.CSS(card(er.DeviceID)+`[data-online="true"]`)),
+		chromedp.WaitNotPresent(chromedp.CSS(card(er.DeviceID)+` [data-testid="device-flag"][data-flag="unpaired"]`)))
+	a.requireNoReload()
+	require.Empty(t, problems())
+}
+
+// TestBrowserSettingsSaved changes a setting as an admin.
+func TestBrowserSettingsSaved(t *testing.T) {
+	a := newApp(t)
+	problems := consoleProblems(t, a.ctx)
+	a.open()
+	if a.hasPasswordLogin() {
+		a.loginAs(a.user("admin", ""))
+	} else {
+		a.loginWithToken()
+	}
+	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-settings"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="settings-lead-placeholder"]`)),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="settings-lead-placeholder"]`), "Caller from ads"),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="settings-rules-blocked-numbers"]`), "+919800000001\n+919800000002"),
+		chromedp.Click(chromedp.CSS(`[data-testid="settings-save"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="toast"]`)))
+	var got struct {
+		LeadPlaceholder string `json:"lead_placeholder"`
+		Rules           struct {
+			BlockedNumbers []string `json:"blocked_numbers"`
+		} `json:"rules"`
+	}
+	a.call("GET", "/v1/settings", "", nil, http.StatusOK, &got)
+	require.Equal(t, "Caller from ads", got.LeadPlaceholder)
+	require.Equal(t, []string{"+919800000001", "+919800000002"}, got.Rules.BlockedNumbers)
 	a.requireNoReload()
 	require.Empty(t, problems())
 }
