@@ -6,8 +6,8 @@ import (
 	"io"
 	"net/url"
 	"regexp"
-	"strings"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
