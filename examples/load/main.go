@@ -7,9 +7,11 @@
 // directory, the bundled fake Zoho on loopback with the Zoho adapter's client-side limits
 // lifted, 127.0.0.1:0) with the per-device rate limit lifted, so the figures are the server's
 // and not the limiters'. It creates -devices campaign phones assigned the sandbox Lead Source;
-// each posts -calls calls in batches of -batch, at most -concurrency batches in flight at once,
-// re-sending a batch until the server acknowledges it, until every call was posted or
-// -duration passed. Every call it makes is meant for the CRM (missed, or answered for long
+// each posts -calls calls in batches of -batch, at most -concurrency batches in flight at once
+// and, with -rate, at most -rate calls per second in all, re-sending a batch until the server
+// acknowledges it, until every call was posted or -duration passed. Without -rate the calls
+// arrive faster than the CRM takes them, so call-to-CRM latency is mostly time in the queue;
+// with a -rate below what the CRM takes it is the pipeline's own latency. Every call it makes is meant for the CRM (missed, or answered for long
 // enough, from a visible number).
 //
 // It follows each call on the live stream (GET /v1/stream, resuming with ?after=ID when the
@@ -54,6 +56,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/examples/internal/sandbox"
 	"github.com/leadcall/leadcall/examples/internal/simclient"
@@ -65,6 +69,7 @@ const (
 	maxCalls       = 1_000_000 // in total
 	maxBatch       = 500       // the server's batch limit
 	maxWorkers     = 1024
+	maxRate        = 1_000_000 // calls per second
 	maxDuration    = time.Hour
 	maxSyncTimeout = time.Hour
 )
@@ -94,6 +99,7 @@ type Config struct {
 	Calls       int           // calls per device
 	Batch       int           // calls per POST
 	Concurrency int           // POSTs in flight at once; 0: one per device
+	Rate        float64       // calls per second across all devices; 0: as fast as the server takes them
 	Duration    time.Duration // bound on the posting phase
 	SyncTimeout time.Duration // bound on the wait for the CRM
 	Workers     int           // in-process server's sync workers; 0: the Engine's default
@@ -113,6 +119,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.IntVar(&c.Calls, "calls", 100, fmt.Sprintf("calls per device (devices × calls at most %d)", maxCalls))
 	fs.IntVar(&c.Batch, "batch", 25, fmt.Sprintf("calls per POST (1-%d)", maxBatch))
 	fs.IntVar(&c.Concurrency, "concurrency", 0, "POSTs in flight at once (0: one per device)")
+	fs.Float64Var(&c.Rate, "rate", 0, fmt.Sprintf("calls per second across all devices, paced (0: as fast as the server acknowledges them; at most %d)", maxRate))
 	fs.DurationVar(&c.Duration, "duration", time.Minute, "longest posting phase (at most 1h)")
 	fs.DurationVar(&c.SyncTimeout, "sync-timeout", 5*time.Minute, "longest wait for calls to reach the CRM (at most 1h)")
 	fs.IntVar(&c.Workers, "workers", 0, fmt.Sprintf("sync workers of the in-process server (0: the Engine's default, %d; at most %d)", leadcall.DefaultWorkers, maxWorkers))
@@ -143,6 +150,7 @@ func (c Config) validate() error {
 		fmt.Sprintf("-calls: want at least 1, and devices × calls at most %d", maxCalls))
 	check(c.Batch >= 1 && c.Batch <= maxBatch, fmt.Sprintf("-batch: want 1 to %d", maxBatch))
 	check(c.Concurrency >= 0 && c.Concurrency <= maxDevices, fmt.Sprintf("-concurrency: want 0 to %d", maxDevices))
+	check(c.Rate >= 0 && c.Rate <= maxRate, fmt.Sprintf("-rate: want 0 to %d calls per second", maxRate))
 	check(c.Duration > 0 && c.Duration <= maxDuration, "-duration: want more than 0, at most 1h")
 	check(c.SyncTimeout > 0 && c.SyncTimeout <= maxSyncTimeout, "-sync-timeout: want more than 0, at most 1h")
 	check(c.Workers >= 0 && c.Workers <= maxWorkers, fmt.Sprintf("-workers: want 0 to %d", maxWorkers))
@@ -506,7 +514,11 @@ func post(ctx context.Context, client *simclient.Client, cfg Config, devices []*
 		slots                 = make(chan struct{}, cmp.Or(cfg.Concurrency, cfg.Devices))
 		callers               = simclient.NewCallers(cfg.Seed)
 		postCtx, stop         = context.WithTimeout(ctx, cfg.Duration)
+		pace                  = rate.NewLimiter(rate.Inf, 0)
 	)
+	if cfg.Rate > 0 {
+		pace = rate.NewLimiter(rate.Limit(cfg.Rate), cfg.Batch)
+	}
 	defer stop()
 	for i, d := range devices {
 		phone := simclient.NewPhone(d.Kind, d.ID, d.SIM, simclient.CallMix{Repeat: cfg.Repeat, SyncableOnly: true}, callers, cfg.Seed+uint64(i)+1)
@@ -518,6 +530,10 @@ func post(ctx context.Context, client *simclient.Client, cfg Config, devices []*
 				case slots <- struct{}{}:
 				}
 				n := min(left, cfg.Batch)
+				if err := pace.WaitN(postCtx, n); err != nil {
+					<-slots
+					return // -duration passed (or would, before the pace allows the batch)
+				}
 				left -= n
 				batch := make([]leadcall.IncomingCall, n)
 				ids := make([]string, n)

@@ -35,6 +35,8 @@ func TestParseConfig(t *testing.T) {
 		{name: "zero devices", args: []string{"-devices", "0"}, getenv: none, wantErr: "-devices"},
 		{name: "huge call count", args: []string{"-calls", "99999999"}, getenv: none, wantErr: "-calls"},
 		{name: "huge total", args: []string{"-devices", "1000", "-calls", "1001"}, getenv: none, wantErr: "-calls"},
+		{name: "negative rate", args: []string{"-rate", "-5"}, getenv: none, wantErr: "-rate"},
+		{name: "paced", args: []string{"-rate", "50"}, getenv: none},
 		{name: "negative concurrency", args: []string{"-concurrency", "-1"}, getenv: none, wantErr: "-concurrency"},
 		{name: "workers of a remote server", args: []string{"-url", "http://127.0.0.1:8080", "-workers", "8"}, getenv: withToken, wantErr: "-workers"},
 		{name: "too many workers", args: []string{"-workers", "5000"}, getenv: none, wantErr: "-workers"},
@@ -95,7 +97,7 @@ func TestPercentile(t *testing.T) {
 // that every call was acknowledged, reached the CRM and was seen doing so on the live stream.
 func TestRunInProcess(t *testing.T) {
 	t.Parallel()
-	const devices, perDevice = 4, 30
+	const devices, perDevice = 3, 20
 	var out bytes.Buffer
 	err := run(t.Context(), []string{"-devices", strconv.Itoa(devices), "-calls", strconv.Itoa(perDevice), "-batch", "3",
 		"-concurrency", "3", "-duration", "30s", "-sync-timeout", "30s", "-json", "-seed", "11"}, func(string) string { return "" }, &out, io.Discard)
@@ -123,4 +125,20 @@ func TestRunInProcess(t *testing.T) {
 	for _, metric := range []string{"calls", "calls/s", "ingest p50", "ingest p99", "ingest max", "crm p50", "crm p99", "crm max", "synced", "stream"} {
 		require.Regexp(t, regexp.MustCompile(`(?m)^`+regexp.QuoteMeta(metric)+`: \d`), text.String(), "one line per metric")
 	}
+}
+
+// TestRunPaced: with -rate the posting phase is held to that many calls per second (the
+// limiter allows one batch at once, then one call every 1/rate), and every call still settles.
+func TestRunPaced(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"-devices", "2", "-calls", "10", "-batch", "1", "-rate", "40", "-sync-timeout", "30s",
+		"-json", "-seed", "5"}, func(string) string { return "" }, &out, io.Discard)
+	require.NoError(t, err, out.String())
+	var res Result
+	require.NoError(t, json.Unmarshal(out.Bytes(), &res), out.String())
+	require.Equal(t, 20, res.Calls)
+	require.Zero(t, res.Unaccounted())
+	require.GreaterOrEqual(t, res.PostSeconds, 19.0/40, "20 calls at 40/s take at least 19/40 s")
+	require.LessOrEqual(t, res.CallsPerSec, 40*1.05)
 }
