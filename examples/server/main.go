@@ -12,6 +12,12 @@
 // records in memory: they vanish when the server stops, while the database keeps the calls (and
 // the IDs of the records they were synced to).
 //
+// Several replicas may share one PostgreSQL database (-db postgres://...): job leases keep
+// their sync work apart (-lease sets how soon a crashed replica's jobs are taken over), each
+// replica's live stream follows the database's event log (LISTEN/NOTIFY) so it shows every
+// replica's events, and the Zoho request rate (-zoho-rps, -zoho-burst) is one token bucket in
+// the database that all replicas draw from. -worker-id names a replica in job leases.
+//
 // The manager API takes LEADCALL_ADMIN_TOKEN as a bearer token; when it is empty a random one
 // is generated and printed once on start (it is a bootstrap credential: set it in the
 // environment for a server that restarts). The same token opens the live stream,
@@ -100,6 +106,12 @@ type Config struct {
 	// Lease is how long a sync job belongs to the replica that claimed it (a crashed
 	// replica's jobs are taken over after it); zero: the Engine's default.
 	Lease time.Duration
+	// ReconcileGrace is how long after an in-doubt CRM create (e.g. a replica killed
+	// mid-request) the Engine waits for search to show the record before creating it again;
+	// zero: the Engine's default.
+	ReconcileGrace time.Duration
+	// WorkerID names this replica in job leases (diagnostics); default: random.
+	WorkerID string
 	// ZohoRPS and ZohoBurst size the Zoho client-side rate limit; zero: the adapter's
 	// defaults. With PostgreSQL the bucket lives in the database, shared by every replica.
 	ZohoRPS   float64
@@ -124,7 +136,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	str(&c.ZohoClientSecret, "zoho-client-secret", "", "Zoho OAuth client secret")
 	str(&c.ZohoRefreshToken, "zoho-refresh-token", "", "Zoho refresh token")
 	str(&c.OrgID, "org", httpapi.DefaultOrgID, "ID of the org the admin token acts on")
-	var origins, lease, enginePoll, zohoRPS, zohoBurst string
+	var origins, lease, enginePoll, zohoRPS, zohoBurst, grace string
+	str(&grace, "reconcile-grace", "", "wait after an in-doubt CRM create before creating again, e.g. 2m (default: the Engine's)")
+	str(&c.WorkerID, "worker-id", "", "this replica's name in job leases (default: random)")
 	str(&lease, "lease", "", "how long a claimed sync job belongs to this replica, e.g. 2m (default: the Engine's)")
 	str(&enginePoll, "engine-poll", "", "how often idle sync workers look for due jobs, e.g. 1s (default: the Engine's)")
 	str(&zohoRPS, "zoho-rps", "", "Zoho requests per second, shared by all replicas on PostgreSQL (default: the adapter's)")
@@ -138,6 +152,10 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	c.AdminToken = getenv("LEADCALL_ADMIN_TOKEN")
 	if err := parseTuning(&c, lease, enginePoll, zohoRPS, zohoBurst); err != nil {
+		return Config{}, err
+	}
+	var err error
+	if c.ReconcileGrace, err = parsePositiveDuration("reconcile-grace", grace); err != nil {
 		return Config{}, err
 	}
 	for o := range strings.SplitSeq(origins, ",") {
@@ -211,7 +229,8 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.hub, err = httpapi.NewHub(hubCfg); err != nil {
 		return fmt.Errorf("stream hub: %w", err)
 	}
-	m.eng, err = leadcall.New(leadcall.Config{Store: m.store, CRMs: crms, Logger: m.log, PollInterval: m.cfg.EnginePoll, Lease: m.cfg.Lease, CRMTimeout: crmTimeout(m.cfg.Lease), Notifier: m.hub})
+	m.eng, err = leadcall.New(leadcall.Config{Store: m.store, CRMs: crms, Logger: m.log, PollInterval: m.cfg.EnginePoll, Lease: m.cfg.Lease, CRMTimeout: crmTimeout(m.cfg.Lease), Notifier: m.hub,
+		ReconcileGrace: m.cfg.ReconcileGrace, WorkerID: m.cfg.WorkerID})
 	if err != nil {
 		return fmt.Errorf("engine: %w", err)
 	}

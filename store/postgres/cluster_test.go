@@ -2,19 +2,8 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"net"
-	"net/url"
 	"os"
-	"os/exec"
-	"os/user"
-	"path/filepath"
-	"slices"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,23 +12,21 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/stretchr/testify/require"
 
+	"github.com/leadcall/leadcall/internal/pgtest"
 	"github.com/leadcall/leadcall/store/postgres"
 )
 
-// How the tests find PostgreSQL:
+// How the tests find PostgreSQL (see internal/pgtest):
 //
 //   - LEADCALL_TEST_POSTGRES_URL names a server (a DSN whose user may CREATE SCHEMA in its
 //     database): the tests use it, each in a schema of its own.
-//   - Otherwise TestMain starts a throwaway cluster from the server binaries (initdb, pg_ctl:
-//     in PATH or /usr/lib/postgresql/*/bin, as Debian's postgresql package installs them) in a
-//     temporary directory, listening on a free port of 127.0.0.1 only, with the server's
-//     default durability settings, and stops and deletes it at the end. As root it runs them as
-//     the postgres user (initdb refuses root).
+//   - Otherwise TestMain starts a throwaway cluster (pgtest.Start) and stops and deletes it at
+//     the end.
 //   - Without either the tests skip, saying why; with LEADCALL_REQUIRE_POSTGRES=1 (CI) they
 //     fail instead.
 const (
-	envURL     = "LEADCALL_TEST_POSTGRES_URL"
-	envRequire = "LEADCALL_REQUIRE_POSTGRES"
+	envURL     = pgtest.EnvURL
+	envRequire = pgtest.EnvRequire
 )
 
 // testPG is the server the tests use.
@@ -59,15 +46,15 @@ func runTests(m *testing.M) int {
 	if dsn := os.Getenv(envURL); dsn != "" {
 		testPG.adminDSN = dsn
 	} else {
-		c, skip, err := startCluster()
+		c, skip, err := pgtest.Start()
 		switch {
 		case skip != "":
 			testPG.skip = skip
 		case err != nil:
 			testPG.fail = err.Error()
 		default:
-			testPG.adminDSN = c.dsn
-			stop = c.stop
+			testPG.adminDSN = c.DSN
+			stop = c.Stop
 		}
 	}
 	if testPG.adminDSN != "" {
@@ -127,21 +114,6 @@ func newSchema(t testing.TB) string {
 	return withParam(testPG.adminDSN, "search_path", name)
 }
 
-// withParam adds a connection parameter to a DSN in either form.
-func withParam(dsn, key, value string) string {
-	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		u, err := url.Parse(dsn)
-		if err == nil {
-			q := u.Query()
-			q.Set(key, value)
-			u.RawQuery = strings.ReplaceAll(q.Encode(), "+", "%20") // pgx reads + literally
-			return u.String()
-		}
-	}
-	quoted := strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(value)
-	return dsn + " " + key + "='" + quoted + "'"
-}
-
 // openStore opens a Store on dsn and closes it when the test ends.
 func openStore(t testing.TB, dsn string, cfg *postgres.Config) *postgres.Store {
 	t.Helper()
@@ -151,152 +123,8 @@ func openStore(t testing.TB, dsn string, cfg *postgres.Config) *postgres.Store {
 	return st
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
+func randomHex(n int) string { return pgtest.RandomHex(n) }
 
-// cluster is a throwaway PostgreSQL server.
-type cluster struct {
-	dsn  string
-	stop func()
-}
+func withParam(dsn, key, value string) string { return pgtest.WithParam(dsn, key, value) }
 
-// startCluster initialises and starts a cluster. It returns a reason to skip when there are
-// no server binaries or no way to run them, and an error when they failed.
-func startCluster() (*cluster, string, error) {
-	bin, err := findServerBin()
-	if err != nil {
-		return nil, fmt.Sprintf("no PostgreSQL server binaries (%v): install the Debian package postgresql, or set %s", err, envURL), nil
-	}
-	as, skip := runAs()
-	if skip != "" {
-		return nil, skip, nil
-	}
-	dir, err := os.MkdirTemp("", "leadcall-pg-")
-	if err != nil {
-		return nil, "", err
-	}
-	cleanupDir := func() { _ = os.RemoveAll(dir) }
-	if as != nil {
-		if err := os.Chown(dir, as.uid, as.gid); err != nil {
-			cleanupDir()
-			return nil, "", err
-		}
-	}
-	password := randomHex(16)
-	pwfile := filepath.Join(dir, "pwfile")
-	if err := os.WriteFile(pwfile, []byte(password+"\n"), 0o600); err != nil {
-		cleanupDir()
-		return nil, "", err
-	}
-	if as != nil {
-		if err := os.Chown(pwfile, as.uid, as.gid); err != nil {
-			cleanupDir()
-			return nil, "", err
-		}
-	}
-	data := filepath.Join(dir, "data")
-	logFile := filepath.Join(dir, "server.log")
-	out, err := as.command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "--pwfile", pwfile,
-		"-A", "scram-sha-256", "-E", "UTF8", "--locale", "C").CombinedOutput()
-	if err != nil {
-		cleanupDir()
-		return nil, "", fmt.Errorf("initdb: %v\n%s", err, out)
-	}
-	pgctl := filepath.Join(bin, "pg_ctl")
-	var port int
-	for attempt := 1; ; attempt++ {
-		if port, err = freePort(); err != nil {
-			cleanupDir()
-			return nil, "", err
-		}
-		opts := fmt.Sprintf("-c listen_addresses=127.0.0.1 -c port=%d -c unix_socket_directories=%s -c max_connections=200",
-			port, dir)
-		out, err = as.command(pgctl, "-D", data, "-l", logFile, "-w", "-t", "60", "-o", opts, "start").CombinedOutput()
-		if err == nil {
-			break
-		}
-		if attempt == 3 {
-			logText, _ := os.ReadFile(logFile)
-			cleanupDir()
-			return nil, "", fmt.Errorf("pg_ctl start: %v\n%s\n%s", err, out, logText)
-		}
-	}
-	stop := func() {
-		if out, err := as.command(pgctl, "-D", data, "-m", "fast", "-w", "stop").CombinedOutput(); err != nil {
-			fmt.Fprintf(os.Stderr, "pg_ctl stop: %v\n%s", err, out)
-		}
-		cleanupDir()
-	}
-	dsn := fmt.Sprintf("postgres://postgres:%s@127.0.0.1:%d/postgres?sslmode=disable", password, port)
-	return &cluster{dsn: dsn, stop: stop}, "", nil
-}
-
-// findServerBin returns the directory holding initdb and pg_ctl: from PATH, else the newest
-// /usr/lib/postgresql/<version>/bin.
-func findServerBin() (string, error) {
-	if p, err := exec.LookPath("initdb"); err == nil {
-		dir := filepath.Dir(p)
-		if _, err := os.Stat(filepath.Join(dir, "pg_ctl")); err == nil {
-			return dir, nil
-		}
-	}
-	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	slices.SortFunc(dirs, func(a, b string) int { return versionOf(b) - versionOf(a) })
-	for _, d := range dirs {
-		if _, err := os.Stat(filepath.Join(d, "initdb")); err != nil {
-			continue
-		}
-		if _, err := os.Stat(filepath.Join(d, "pg_ctl")); err == nil {
-			return d, nil
-		}
-	}
-	return "", errors.New("initdb and pg_ctl are neither in PATH nor in /usr/lib/postgresql/*/bin")
-}
-
-func versionOf(binDir string) int {
-	v, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
-	return v
-}
-
-// freePort returns a TCP port of 127.0.0.1 that was free a moment ago.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// osUser is the user the server binaries run as; nil means the current user.
-type osUser struct{ uid, gid int }
-
-// runAs returns the user to run the server as: the postgres user when running as root.
-func runAs() (*osUser, string) {
-	if os.Geteuid() != 0 {
-		return nil, ""
-	}
-	u, err := user.Lookup("postgres")
-	if err != nil {
-		return nil, "running as root and there is no postgres user to run the PostgreSQL server as"
-	}
-	uid, err1 := strconv.Atoi(u.Uid)
-	gid, err2 := strconv.Atoi(u.Gid)
-	if err1 != nil || err2 != nil {
-		return nil, "the postgres user has a non-numeric uid or gid"
-	}
-	return &osUser{uid: uid, gid: gid}, ""
-}
-
-// command returns an exec.Cmd that runs as u (see asUser).
-func (u *osUser) command(name string, args ...string) *exec.Cmd {
-	cmd := exec.Command(name, args...)
-	cmd.Env = append(os.Environ(), "LC_ALL=C")
-	if u != nil {
-		asUser(cmd, u.uid, u.gid)
-	}
-	return cmd
-}
+func freePort() (int, error) { return pgtest.FreePort() }
