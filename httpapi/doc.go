@@ -41,6 +41,7 @@
 //	GET /v1/calls (from, to, device, type, outcome, sync_status, limit, cursor)
 //	GET /v1/calls.csv (the same filters, every page, as CSV)
 //	GET /v1/review (status, kind, limit, cursor); POST /v1/review/{id}/resolve
+//	GET /v1/reports/summary (from, to, group_by, repeat_window, device; figures of package report)
 //	GET /, GET /ui/{asset}: the Command Center dashboard (package ui), under a strict CSP
 //
 // GET /readyz answers 200 when the store and the CRM answer (Readiness), 503 otherwise; the CRM
