@@ -132,7 +132,8 @@ func (e *Engine) Backfill(ctx context.Context, p BackfillParams) (*BackfillResul
 		}
 	}
 	slices.SortFunc(res.Skipped, func(a, b BackfillSkip) int { return cmp.Compare(a.CallID, b.CallID) })
-	e.backfillEvent(ctx, p.OrgID, EventBackfillDone, res)
+	e.backfillEvent(ctx, p.OrgID, EventBackfillDone, map[string]any{"backfill_id": res.ID, "done": total,
+		"total": total, "calls": res.Calls, "skipped": len(res.Skipped)})
 	if res.Calls > 0 {
 		e.Wake()
 	}

@@ -82,8 +82,8 @@ type RecoveryCase struct {
 type RecoveryFilter struct {
 	// Statuses keeps cases in these statuses; empty means open and attempted.
 	Statuses []recovery.Status
-	// From and To select cases by first miss, in [From, To). Zero To is now; zero From is
-	// To minus the recovery window.
+	// From and To select cases by first miss, in [From, To). Zero To is now plus
+	// Config.MaxClockSkew (device clocks drift); zero From is To minus the recovery window.
 	From, To time.Time
 	// DeviceIDs keeps cases whose first miss was on, or that were recovered from, one of these
 	// devices.
@@ -102,7 +102,7 @@ func (e *Engine) RecoveryCases(ctx context.Context, orgID string, f RecoveryFilt
 	}
 	now := e.now().UTC()
 	if f.To.IsZero() {
-		f.To = now
+		f.To = now.Add(e.cfg.MaxClockSkew) // calls may start a little in the future
 	}
 	if f.From.IsZero() {
 		f.From = f.To.Add(-e.cfg.RecoveryWindow)

@@ -377,7 +377,7 @@ const (
 	EventRecoveryUpdated  EventType = "recovery.updated"      // RecoveryCase
 	EventRecoverySLA      EventType = "recovery.sla_breached" // RecoveryCase, once per case
 	EventBackfillProgress EventType = "backfill.progress"     // {backfill_id, done, total}
-	EventBackfillDone     EventType = "backfill.done"         // BackfillResult without writes
+	EventBackfillDone     EventType = "backfill.done"         // {backfill_id, done, total, calls, skipped}
 )
 
 // Event is something that happened in an org, recorded in the event log with an increasing ID

@@ -186,6 +186,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /v1/review", s.admin(s.listReview))
 	s.mux.HandleFunc("POST /v1/review/{id}/resolve", s.admin(s.resolveReview))
 	s.mux.HandleFunc("GET /v1/reports/summary", s.admin(s.reportSummary))
+	s.mux.HandleFunc("GET /v1/recovery", s.admin(s.listRecovery))
+	s.mux.HandleFunc("POST /v1/backfill", s.admin(s.postBackfill))
 
 	// The dashboard: the page at / only (other unknown paths keep their JSON 404), assets under /ui/.
 	dashboard := ui.Handler()

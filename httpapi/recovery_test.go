@@ -1,0 +1,252 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/leadcall/leadcall"
+	"github.com/leadcall/leadcall/crm/memcrm"
+	"github.com/leadcall/leadcall/httpapi"
+	"github.com/leadcall/leadcall/recovery"
+)
+
+func TestRecoveryRoute(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	campaignID, campaign := e.pairedDevice("campaign")
+	repID, rep := e.pairedDevice("sales_rep")
+	// Calls after the devices enrolled (earlier ones are ignored).
+	base := time.Now().Add(time.Second).UTC().Truncate(time.Second)
+	r := e.do("POST", "/v1/device/calls", campaign, map[string]any{"calls": []any{
+		call("a", "9876512345", "missed", base),
+		call("b", "9876512346", "missed", base.Add(time.Minute)),
+	}})
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	r = e.do("POST", "/v1/device/calls", rep, map[string]any{"calls": []any{
+		call("cb", "+91 98765 12345", "outbound", base.Add(5*time.Minute)), // 30 s: connects
+	}})
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+
+	// Default: open and attempted cases.
+	var out httpapi.RecoveryResponse
+
+	e.admin("GET", "/v1/recovery", nil, http.StatusOK, &out)
+	require.Len(t, out.Cases, 1)
+	require.Equal(t, "+919876512346", out.Cases[0].NumberE164)
+	require.Equal(t, recovery.StatusOpen, out.Cases[0].Status)
+	require.Equal(t, httpapi.RecoverySummary{Cases: 2, Open: 1, Recovered: 1, RecoveryRate: 0.5,
+		MedianTimeToFirstAttemptS: ptr(300.0), MedianTimeToConnectS: ptr(300.0)}, out.Summary)
+
+	e.admin("GET", "/v1/recovery?status=recovered", nil, http.StatusOK, &out)
+	require.Len(t, out.Cases, 1)
+	c := out.Cases[0]
+	require.Equal(t, "+919876512345", c.NumberE164)
+	require.Equal(t, repID, c.RecoveredByDeviceID)
+	require.Equal(t, campaignID, c.DeviceID)
+	require.Equal(t, 300.0, *c.TimeToConnectS)
+	require.Equal(t, 1, c.Attempts)
+
+	// The JSON names of the contract.
+	raw := e.admin("GET", "/v1/recovery?status=open,recovered&device_id="+campaignID, nil, http.StatusOK, nil)
+	var m struct {
+		Cases   []map[string]any `json:"cases"`
+		Summary map[string]any   `json:"summary"`
+	}
+	require.NoError(t, json.Unmarshal(raw.body, &m))
+	require.Len(t, m.Cases, 2)
+	for _, k := range []string{"key", "e164", "status", "misses", "first_missed_at", "last_missed_at", "expires_at",
+		"sla_due_at", "sla_breached", "attempts", "first_attempt_at", "connected_at", "time_to_first_attempt_s",
+		"time_to_connect_s", "recovered_by_device_id", "recovered_by_rep_id", "device_id", "assignment_id",
+		"lead_source", "campaign"} {
+		require.Contains(t, m.Cases[0], k)
+	}
+	for _, k := range []string{"open", "attempted", "recovered", "expired", "recovery_rate",
+		"median_time_to_first_attempt_s", "median_time_to_connect_s"} {
+		require.Contains(t, m.Summary, k)
+	}
+	// A range without cases: medians are null.
+	q := url.Values{"from": {base.Add(-48 * time.Hour).Format(time.RFC3339)}, "to": {base.Add(-47 * time.Hour).Format(time.RFC3339)}}
+	raw = e.admin("GET", "/v1/recovery?"+q.Encode(), nil, http.StatusOK, &out)
+	require.Empty(t, out.Cases)
+	require.Contains(t, string(raw.body), `"cases":[]`)
+	require.Contains(t, string(raw.body), `"median_time_to_connect_s":null`)
+}
+
+func TestRecoveryRouteErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	now := time.Now().UTC()
+	r := e.do("GET", "/v1/recovery", "", nil)
+	require.Equal(t, http.StatusUnauthorized, r.status)
+	r = e.do("GET", "/v1/recovery", "wrong-token-wrong-token-wrong", nil)
+	require.Equal(t, http.StatusUnauthorized, r.status)
+
+	tests := []struct {
+		name   string
+		query  string
+		status int
+		field  string
+	}{
+		{"unknown status", "status=lost", http.StatusBadRequest, "status"},
+		{"hostile status", "status=" + url.QueryEscape("open'; DROP TABLE calls;--"), http.StatusBadRequest, "status"},
+		{"bad from", "from=yesterday", http.StatusBadRequest, "from"},
+		{"bad to", "to=2026-13-40", http.StatusBadRequest, "to"},
+		{"reversed", "from=" + now.Format(time.RFC3339) + "&to=" + now.Add(-time.Hour).Format(time.RFC3339), http.StatusBadRequest, "to"},
+		{"unknown parameter", "state=open", http.StatusBadRequest, "state"},
+		{"huge parameter name", strings.Repeat("x", 5000) + "=1", http.StatusBadRequest, strings.Repeat("x", 32) + "…"},
+		{"bad device", "device_id=" + url.QueryEscape("a b"), http.StatusBadRequest, "device_id"},
+		{"huge device", "device_id=" + strings.Repeat("d", 100000), http.StatusBadRequest, "device_id"},
+		{"too many values", "status=" + strings.Repeat("open,", 200), http.StatusBadRequest, "status"},
+		{"range too long", "from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", http.StatusUnprocessableEntity, "from"},
+	}
+	for _, tc := range tests {
+		r := e.do("GET", "/v1/recovery?"+tc.query, adminToken, nil)
+		require.Equal(t, tc.status, r.status, "%s: %s", tc.name, r.body)
+		d := r.err(t)
+		require.Equal(t, tc.field, d.Field, tc.name)
+	}
+}
+
+func TestBackfillRoute(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	campaignID, campaign := e.pairedDevice("campaign")
+	// Calls after the devices enrolled (earlier ones are ignored).
+	base := time.Now().Add(time.Second).UTC().Truncate(time.Second)
+	// The sync fails for good: the calls wait for a backfill.
+	e.crm.FailNext(memcrm.OpFindByPhone, 2, memcrm.Fault{Code: leadcall.CodeInvalid})
+	r := e.do("POST", "/v1/device/calls", campaign, map[string]any{"calls": []any{
+		call("a", "9876512345", "missed", base),
+		call("b", "9876512346", "inbound", base.Add(time.Minute)),
+	}})
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	require.NoError(t, e.eng.Start())
+	waitSync(t, e, leadcall.SyncFailed, 2)
+
+	body := map[string]any{"from": base.Add(-time.Hour), "to": base.Add(time.Hour), "device_ids": []string{campaignID}, "dry_run": true}
+	var dry leadcall.BackfillResult
+	e.admin("POST", "/v1/backfill", body, http.StatusOK, &dry)
+	require.True(t, dry.DryRun)
+	require.Equal(t, 2, dry.Calls)
+	var ops []leadcall.BackfillOp
+	for _, w := range dry.Writes {
+		ops = append(ops, w.Op)
+	}
+	require.Equal(t, []leadcall.BackfillOp{"create_lead", "create_call", "create_task", "create_lead", "create_call"}, ops)
+	require.Zero(t, e.crm.Writes(), "a dry run writes nothing")
+
+	body["dry_run"] = false
+	var real leadcall.BackfillResult
+	e.admin("POST", "/v1/backfill", body, http.StatusAccepted, &real)
+	require.NotEmpty(t, real.ID)
+	require.Equal(t, 2, real.Calls)
+	waitSync(t, e, leadcall.SyncSynced, 2)
+	require.Equal(t, len(dry.Writes), e.crm.Writes())
+
+	evs, err := e.store.Events(t.Context(), "default", 0, 1000)
+	require.NoError(t, err)
+	var types []leadcall.EventType
+	for _, ev := range evs {
+		if ev.Type == leadcall.EventBackfillProgress || ev.Type == leadcall.EventBackfillDone {
+			types = append(types, ev.Type)
+			require.Contains(t, string(ev.Data), real.ID)
+		}
+	}
+	require.Equal(t, []leadcall.EventType{leadcall.EventBackfillProgress, leadcall.EventBackfillDone}, types)
+}
+
+func TestBackfillRouteErrors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	e.pairedDevice("campaign")
+	ok := `{"from":"2026-11-01T00:00:00Z","to":"2026-11-02T00:00:00Z","dry_run":true}`
+	r := e.do("POST", "/v1/backfill", "", ok)
+	require.Equal(t, http.StatusUnauthorized, r.status)
+
+	manyDevices := `{"from":"2026-11-01T00:00:00Z","to":"2026-11-02T00:00:00Z","dry_run":true,"device_ids":[` +
+		strings.TrimSuffix(strings.Repeat(`"d",`, 101), ",") + `]}`
+	tests := []struct {
+		name   string
+		body   string
+		status int
+		field  string
+	}{
+		{"empty", "", http.StatusBadRequest, ""},
+		{"malformed", `{"from":`, http.StatusBadRequest, ""},
+		{"not an object", `[1,2]`, http.StatusBadRequest, ""},
+		{"trailing data", ok + `{}`, http.StatusBadRequest, ""},
+		{"unknown field", `{"from":"2026-11-01T00:00:00Z","to":"2026-11-02T00:00:00Z","dry_run":true,"force":1}`, http.StatusBadRequest, "force"},
+		{"no dry_run", `{"from":"2026-11-01T00:00:00Z","to":"2026-11-02T00:00:00Z"}`, http.StatusBadRequest, "dry_run"},
+		{"no from", `{"to":"2026-11-02T00:00:00Z","dry_run":true}`, http.StatusBadRequest, "from"},
+		{"no to", `{"from":"2026-11-02T00:00:00Z","dry_run":true}`, http.StatusBadRequest, "to"},
+		{"bad time", `{"from":"yesterday","to":"2026-11-02T00:00:00Z","dry_run":true}`, http.StatusBadRequest, ""},
+		{"wrong type", `{"from":"2026-11-01T00:00:00Z","to":"2026-11-02T00:00:00Z","dry_run":"yes"}`, http.StatusBadRequest, "dry_run"},
+		{"reversed", `{"from":"2026-11-02T00:00:00Z","to":"2026-11-01T00:00:00Z","dry_run":true}`, http.StatusBadRequest, "to"},
+		{"NUL in device", `{"from":"2026-11-01T00:00:00Z","to":"2026-11-02T00:00:00Z","dry_run":true,"device_ids":["a\u0000b"]}`, http.StatusBadRequest, "device_ids[0]"},
+		{"invalid UTF-8", "{\"from\":\"2026-11-01T00:00:00Z\",\"to\":\"2026-11-02T00:00:00Z\",\"dry_run\":true,\"device_ids\":[\"\xff\"]}", http.StatusBadRequest, ""},
+		{"too many devices", manyDevices, http.StatusBadRequest, "device_ids"},
+		{"hostile device", `{"from":"2026-11-01T00:00:00Z","to":"2026-11-02T00:00:00Z","dry_run":true,"device_ids":["x'; DROP TABLE calls;--"]}`, http.StatusUnprocessableEntity, "device_ids"},
+		{"unknown device", `{"from":"2026-11-01T00:00:00Z","to":"2026-11-02T00:00:00Z","dry_run":true,"device_ids":["nope"]}`, http.StatusNotFound, ""},
+		{"range too long", `{"from":"2020-11-01T00:00:00Z","to":"2026-11-02T00:00:00Z","dry_run":true}`, http.StatusUnprocessableEntity, "from"},
+		{"oversized", `{"from":"2026-11-01T00:00:00Z","to":"2026-11-02T00:00:00Z","dry_run":true,"device_ids":["` + strings.Repeat("d", 1<<20) + `"]}`, http.StatusRequestEntityTooLarge, ""},
+	}
+	for _, tc := range tests {
+		r := e.do("POST", "/v1/backfill", adminToken, tc.body)
+		require.Equal(t, tc.status, r.status, "%s: %s", tc.name, r.body)
+		d := r.err(t)
+		require.Equal(t, tc.field, d.Field, tc.name)
+	}
+	// No body at all, and a body that is not JSON.
+	r = e.do("POST", "/v1/backfill", adminToken, nil)
+	require.Equal(t, http.StatusBadRequest, r.status, "no body: %s", r.body)
+	req := httptest.NewRequestWithContext(t.Context(), "POST", "/v1/backfill", strings.NewReader(ok))
+	req.Header.Set("Authorization", "Bearer "+adminToken)
+	req.Header.Set("Content-Type", "text/plain")
+	rec := httptest.NewRecorder()
+	e.srv.ServeHTTP(rec, req)
+	require.Equal(t, http.StatusUnsupportedMediaType, rec.Code, "%s", rec.Body)
+}
+
+// FuzzRecoveryQuery: whatever the query, GET /v1/recovery answers 200 or a 4xx with a JSON
+// error, never a server error.
+func FuzzRecoveryQuery(f *testing.F) {
+	for _, seed := range []string{"", "status=open", "status=open,attempted&from=2026-11-01T00:00:00Z",
+		"to=2026-11-01T00:00:00Z&from=2026-12-01T00:00:00Z", "device_id=a&device_id=b", "status=%00", "x=1",
+		"from=0001-01-01T00:00:00Z&to=0001-01-02T00:00:00Z", "from=9999-12-31T23:59:59Z"} {
+		f.Add(seed)
+	}
+	e := newEnv(f, nil)
+	f.Fuzz(func(t *testing.T, query string) {
+		req := httptest.NewRequestWithContext(t.Context(), "GET", "/v1/recovery", nil)
+		req.URL.RawQuery = query
+		req.Header.Set("Authorization", "Bearer "+adminToken)
+		rec := httptest.NewRecorder()
+		e.srv.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK && (rec.Code < 400 || rec.Code >= 500) {
+			t.Fatalf("query %q: status %d: %s", query, rec.Code, rec.Body)
+		}
+		if rec.Code != http.StatusOK {
+			var b httpapi.ErrorBody
+			if err := json.Unmarshal(rec.Body.Bytes(), &b); err != nil || b.Error.Code == "" {
+				t.Fatalf("query %q: error body %s", query, rec.Body)
+			}
+		}
+	})
+}
+
+// waitSync waits until n calls of the default org have the sync status.
+func waitSync(t *testing.T, e *env, status leadcall.SyncStatus, n int) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		page, err := e.store.ListCalls(t.Context(), &leadcall.CallFilter{OrgID: "default", SyncStatus: []leadcall.SyncStatus{status}})
+		require.NoError(t, err)
+		return len(page.Items) == n
+	}, 30*time.Second, 20*time.Millisecond, "calls did not reach %s", status)
+}
