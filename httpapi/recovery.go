@@ -18,12 +18,12 @@ type RecoveryResponse struct {
 // RecoverySummary counts the cases of the range (every status, whatever the status filter)
 // and gives the recovery rate and median times in seconds (null without a case to measure).
 type RecoverySummary struct {
-	Cases                     int     `json:"cases"`
-	Open                      int     `json:"open"`
-	Attempted                 int     `json:"attempted"`
-	Recovered                 int     `json:"recovered"`
-	Expired                   int     `json:"expired"`
-	RecoveryRate              float64 `json:"recovery_rate"`
+	Cases                     int      `json:"cases"`
+	Open                      int      `json:"open"`
+	Attempted                 int      `json:"attempted"`
+	Recovered                 int      `json:"recovered"`
+	Expired                   int      `json:"expired"`
+	RecoveryRate              float64  `json:"recovery_rate"`
 	MedianTimeToFirstAttemptS *float64 `json:"median_time_to_first_attempt_s"`
 	MedianTimeToConnectS      *float64 `json:"median_time_to_connect_s"`
 }
