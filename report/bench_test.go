@@ -2,8 +2,11 @@ package report_test
 
 import (
 	"fmt"
+	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -64,7 +67,8 @@ func seedBench(b *testing.B) *fixture {
 }
 
 // BenchmarkSummary reports a 30-day range of 100,000 calls: calls/s is calls reported per
-// second of wall time (the store's reads included).
+// second of wall time (the store's reads included); live-growth-MiB is how much the live heap
+// (as of each GC) grew above the benchmark's own data while reports ran.
 func BenchmarkSummary(b *testing.B) {
 	f := seedBench(b)
 	from := time.Date(2026, 10, 22, 0, 0, 0, 0, f.loc)
@@ -76,16 +80,62 @@ func BenchmarkSummary(b *testing.B) {
 			require.NoError(b, err)
 			q := report.Query{OrgID: org, From: from, To: from.AddDate(0, 0, 30), GroupBy: g}
 			b.ReportAllocs()
+			runtime.GC()
+			base := liveHeap()
+			sampler := startLiveSampler()
 			var s *report.Summary
 			for b.Loop() {
 				s, err = r.Summary(f.ctx, q)
 				require.NoError(b, err)
 			}
+			peak := sampler.stop()
 			require.Equal(b, benchCalls*17/20, s.Totals.Calls+s.Totals.Ignored)
 			require.Positive(b, s.Totals.Recovered)
 			b.ReportMetric(float64(benchCalls)*float64(b.N)/b.Elapsed().Seconds(), "calls/s")
+			b.ReportMetric(float64(peak-min(base, peak))/(1<<20), "live-growth-MiB")
 		})
 	}
+}
+
+// liveHeap is the live heap as of the last GC.
+func liveHeap() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	if sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return sample[0].Value.Uint64()
+}
+
+// liveSampler records the largest live heap seen while it runs: what a report holds at once,
+// not what it allocates on the way.
+type liveSampler struct {
+	peak atomic.Uint64
+	done chan struct{}
+	wg   sync.WaitGroup
+}
+
+func startLiveSampler() *liveSampler {
+	s := &liveSampler{done: make(chan struct{})}
+	s.wg.Go(func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		for {
+			s.peak.Store(max(s.peak.Load(), liveHeap()))
+			select {
+			case <-s.done:
+				return
+			case <-t.C:
+			}
+		}
+	})
+	return s
+}
+
+func (s *liveSampler) stop() uint64 {
+	close(s.done)
+	s.wg.Wait()
+	return s.peak.Load()
 }
 
 func benchReadCalls(b *testing.B, f *fixture) {
