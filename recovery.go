@@ -425,14 +425,18 @@ func (e *Engine) CheckRecovery(ctx context.Context) error {
 	e.rec.touched = nil
 	e.rec.mu.Unlock()
 	done := make(map[callerKey]bool, len(touched))
+	var updates []Event // recovery.updated, appended together: one commit for many cases
 	for _, k := range slices.SortedFunc(maps.Keys(touched), compareCallers) {
-		if err := e.checkCaller(ctx, k, now, touched[k]); err != nil {
+		if err := e.checkCaller(ctx, k, now, touched[k], &updates); err != nil {
 			if ctx.Err() != nil {
 				return err
 			}
 			e.log.Warn("leadcall: recovery check of a caller", "org_id", k.org, "number", phone.Mask(k.number), "err", err)
 		}
 		done[k] = true
+	}
+	for chunk := range slices.Chunk(updates, 500) {
+		e.appendEvents(ctx, chunk...)
 	}
 
 	// The periodic scan: callers with recent misses whose cases may still need something.
@@ -462,7 +466,7 @@ func (e *Engine) CheckRecovery(ctx context.Context) error {
 		if done[k] {
 			continue
 		}
-		if err := e.checkCaller(ctx, k, now, time.Time{}); err != nil {
+		if err := e.checkCaller(ctx, k, now, time.Time{}, nil); err != nil {
 			if ctx.Err() != nil {
 				return err
 			}
@@ -483,9 +487,10 @@ func compareCallers(a, b callerKey) int {
 	return cmp.Or(strings.Compare(a.org, b.org), strings.Compare(a.number, b.number))
 }
 
-// checkCaller checks one caller's cases: recovery.updated for the cases changed by calls
-// started at or after touchedSince (none when zero), the SLA event, the Task completion.
-func (e *Engine) checkCaller(ctx context.Context, k callerKey, now time.Time, touchedSince time.Time) error {
+// checkCaller checks one caller's cases: recovery.updated (added to *updates) for the cases
+// changed by calls started at or after touchedSince (none when zero), the SLA event, the Task
+// completion.
+func (e *Engine) checkCaller(ctx context.Context, k callerKey, now time.Time, touchedSince time.Time, updates *[]Event) error {
 	org, err := e.orgs.get(k.org, now, func() (*Org, error) { return e.store.Org(ctx, k.org) })
 	if err != nil {
 		return err
@@ -517,9 +522,11 @@ func (e *Engine) checkCaller(ctx context.Context, k callerKey, now time.Time, to
 	for i := range cases {
 		c, v := &cases[i], &views[i]
 		if !touchedSince.IsZero() && !c.LastCallAt.Before(touchedSince) {
-			if err := e.caseEvent(ctx, k.org, EventRecoveryUpdated, v); err != nil {
-				errs = append(errs, err)
+			data, err := json.Marshal(v)
+			if err != nil {
+				return err
 			}
+			*updates = append(*updates, Event{OrgID: k.org, Type: EventRecoveryUpdated, At: now, CallID: v.Key, Data: data})
 		}
 		deadline := m.SLADeadline(c)
 		if !c.SLABreached && m.SLABreachedBy(c, now) && !deadline.Before(now.Add(-e.cfg.RecoveryLookback)) {
@@ -578,20 +585,6 @@ func marksOf(marks []RecoveryMark, key int64) []RecoveryMark {
 		}
 	}
 	return out
-}
-
-// caseEvent appends one event about a case and publishes it.
-func (e *Engine) caseEvent(ctx context.Context, orgID string, typ EventType, v *RecoveryCase) error {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	evs, err := e.store.AppendEvents(ctx, []Event{{OrgID: orgID, Type: typ, CallID: v.Key, Data: data}})
-	if err != nil {
-		return err
-	}
-	e.publish(ctx, evs)
-	return nil
 }
 
 // completeCaseTask completes the episode's Task in the CRM, once: a numbered claim mark
