@@ -63,6 +63,9 @@ func (r *Reporter) Summary(ctx context.Context, q Query) (*Summary, error) {
 	b.keepRecoveryCallsOfMissedCallers()
 	// Misses before the range that a miss in it joins, and callbacks after the range.
 	for _, span := range [][2]time.Time{{q.From.Add(-r.cfg.RecoveryWindow), q.From}, {q.To, q.To.Add(r.cfg.RecoveryWindow)}} {
+		if len(b.missedCallers) == 0 {
+			break // no case can start in the range
+		}
 		err := r.scan(ctx, leadcall.CallFilter{OrgID: q.OrgID, From: span[0], To: span[1]}, func(c *leadcall.Call) bool {
 			if _, ok := b.missedCallers[c.NumberE164]; ok {
 				if rc, ok := b.recoveryCall(c); ok {
@@ -87,7 +90,7 @@ func (r *Reporter) Summary(ctx context.Context, q Query) (*Summary, error) {
 		}
 	}
 
-	out := &Summary{GroupBy: b.groupBy, From: q.From, To: q.To, TimeZone: org.Settings.TimeZone,
+	out := &Summary{GroupBy: b.groupBy, From: q.From, To: q.To, TimeZone: b.loc.String(),
 		RepeatWindow: window, Totals: b.totals.metrics()}
 	labels, err := r.labeler(ctx, q.OrgID, b.loc)
 	if err != nil {
