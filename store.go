@@ -23,6 +23,7 @@ import (
 type Store interface {
 	AssignmentStore
 	RecoveryStore
+	UserStore
 
 	// CreateOrg stores a new org; CodeConflict when the ID exists.
 	CreateOrg(ctx context.Context, o *Org) error
@@ -340,6 +341,7 @@ type ReviewFilter struct {
 	OrgID  string
 	Status ReviewStatus // empty = all
 	Kinds  []ReviewKind
+	RepID  string // items of calls whose RepID is this (for the rep role)
 	Limit  int
 	Cursor string
 }

@@ -98,6 +98,10 @@ func (s *Store) ListReview(ctx context.Context, f *leadcall.ReviewFilter) (*lead
 	if len(f.Kinds) > 0 {
 		where = append(where, "kind IN "+in(&a, f.Kinds))
 	}
+	if f.RepID != "" {
+		// Items of the rep's calls: the rep role sees only those (Call.RepID).
+		where = append(where, "call_id IN (SELECT id FROM calls WHERE org_id = "+a.add(f.OrgID)+" AND rep_id = "+a.add(f.RepID)+")")
+	}
 	if f.Cursor != "" {
 		where = append(where, "id < "+a.add(after))
 	}

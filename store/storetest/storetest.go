@@ -71,7 +71,8 @@ type test struct {
 // Run runs every conformance test against stores made by newStore, each as a parallel
 // subtest with its own store.
 func Run(t *testing.T, newStore func(t *testing.T) leadcall.Store) {
-	groups := [][]test{orgTests(), deviceTests(), assignmentTests(), callTests(), jobTests(), reviewTests(), eventTests(), recoveryTests()}
+	groups := [][]test{orgTests(), deviceTests(), assignmentTests(), callTests(), jobTests(), reviewTests(), eventTests(), recoveryTests(),
+		userTests()}
 	for _, g := range groups {
 		for _, tc := range g {
 			t.Run(tc.name, func(t *testing.T) {

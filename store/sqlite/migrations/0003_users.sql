@@ -1,0 +1,46 @@
+-- Users, browser sessions and personal API tokens (httpapi's authentication).
+-- Secrets are never stored: sessions and tokens by their SHA-256 (hex), passwords as bcrypt.
+-- Times are unix milliseconds UTC; 0 means never (expires_at, last_used_at).
+
+CREATE TABLE users (
+  org_id        TEXT    NOT NULL REFERENCES orgs (id),
+  id            TEXT    NOT NULL,
+  email         TEXT    NOT NULL,
+  email_key     TEXT    NOT NULL,   -- leadcall.EmailKey(email): unique per org
+  name          TEXT    NOT NULL,
+  role          TEXT    NOT NULL,
+  rep_id        TEXT    NOT NULL,
+  password_hash TEXT    NOT NULL,
+  disabled      BOOLEAN NOT NULL,
+  created_at    INTEGER NOT NULL,
+  PRIMARY KEY (org_id, id)
+);
+CREATE UNIQUE INDEX users_by_email ON users (org_id, email_key);
+
+CREATE TABLE sessions (
+  hash            TEXT    NOT NULL PRIMARY KEY,
+  org_id          TEXT    NOT NULL,
+  user_id         TEXT    NOT NULL,
+  created_at      INTEGER NOT NULL,
+  last_seen_at    INTEGER NOT NULL,
+  idle_expires_at INTEGER NOT NULL,
+  expires_at      INTEGER NOT NULL,
+  FOREIGN KEY (org_id, user_id) REFERENCES users (org_id, id)
+);
+CREATE INDEX sessions_by_user ON sessions (org_id, user_id);
+
+CREATE TABLE api_tokens (
+  org_id       TEXT    NOT NULL,
+  id           TEXT    NOT NULL,
+  user_id      TEXT    NOT NULL,
+  name         TEXT    NOT NULL,
+  hash         TEXT    NOT NULL,
+  prefix       TEXT    NOT NULL,
+  expires_at   INTEGER NOT NULL,
+  created_at   INTEGER NOT NULL,
+  last_used_at INTEGER NOT NULL,
+  PRIMARY KEY (org_id, id),
+  FOREIGN KEY (org_id, user_id) REFERENCES users (org_id, id)
+);
+CREATE UNIQUE INDEX api_tokens_by_hash ON api_tokens (hash);
+CREATE INDEX api_tokens_by_user ON api_tokens (org_id, user_id, created_at);
