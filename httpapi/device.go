@@ -176,8 +176,8 @@ func (s *Server) enrollWith(ctx context.Context, code string, req EnrollRequest)
 type deviceHandler func(w http.ResponseWriter, r *http.Request, d *leadcall.Device)
 
 // device wraps a device-protocol handler with the token check and the device's rate limit.
-func (s *Server) device(h deviceHandler) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
+func (s *Server) device(h deviceHandler) http.Handler {
+	return &guarded{access: AccessDevice, h: func(w http.ResponseWriter, r *http.Request) {
 		tok, ok := bearer(r)
 		if !ok || !strings.HasPrefix(tok, tokenPrefix) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="leadcall-device"`)
@@ -201,7 +201,7 @@ func (s *Server) device(h deviceHandler) http.HandlerFunc {
 			return
 		}
 		h(w, r, d)
-	}
+	}}
 }
 
 func (s *Server) limiter(d *leadcall.Device) *rate.Limiter {

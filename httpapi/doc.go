@@ -16,23 +16,41 @@
 // token. Two replicas redeeming one code at the same instant could both answer, but the second
 // write replaces the first token, so one token works afterwards.
 //
-// The manager API takes the bootstrap admin token (Config.AdminToken, LEADCALL_ADMIN_TOKEN in
-// examples/server) as "Authorization: Bearer <token>", compared in constant time, and acts on
-// Config.OrgID.
+// The manager API authenticates a principal (PrincipalFrom): the bootstrap admin token
+// (Config.AdminToken, LEADCALL_ADMIN_TOKEN in examples/server; compared in constant time; admin
+// of Config.OrgID), a browser session (cookie SessionCookie from POST /v1/auth/login), or a
+// personal API token ("Authorization: Bearer lct_...", from POST /v1/tokens). Sessions and API
+// tokens are 32 random bytes of which only the SHA-256 is stored (leadcall.UserStore).
+// Passwords are bcrypt hashes at Config.BcryptCost (default DefaultBcryptCost), at least
+// Config.MinPasswordLen characters and at most 72 bytes; a login with an unknown email is
+// compared against a dummy hash of the same cost, so that it takes as long as a wrong password.
+// Logins are rate limited per email and client IP (Config.LoginBurst, then one per
+// Config.LoginInterval; X-Forwarded-For is not trusted). Sessions end after
+// Config.SessionIdleTimeout without use (default 12 h) or Config.SessionMaxAge after login
+// (default 7 days), on logout, and when the user is disabled or gets a new password; a disabled
+// user's API tokens are refused. Roles are read on every request, so a role change applies at
+// once.
 //
-// # Not here yet
-//
-// This is the first slice of DESIGN.md §6. The dashboard slice adds: users with roles (admin,
-// manager, rep) and a role check per route, browser sessions (HttpOnly, SameSite cookies with
-// Origin checks) and per-user API tokens beside the admin token, the web dashboard, and the
-// routes GET /v1/recovery, GET /v1/reports/summary and POST /v1/backfill.
+// Every route is registered with its access level (Routes): public, device, or a least role
+// (admin > manager > rep). Admins do everything; managers everything but users, other users'
+// API tokens and PUT /v1/settings; reps only read: GET /v1/devices (their devices:
+// Device.RepID), GET /v1/devices/{id}/assignments of those, GET /v1/calls and /v1/calls.csv
+// (calls whose RepID is theirs), GET /v1/review (items of those calls), and the live stream
+// (see repFilter: events of their calls and devices only). Another rep's device is 404 to a rep,
+// and so is any ID of another org. A request authenticated by the session cookie that changes
+// state (not GET, HEAD or OPTIONS) must carry Sec-Fetch-Site: same-origin or an Origin whose
+// host is the request's Host or matches Config.TrustedOrigins, else 403 forbidden_origin; a
+// login posted with a foreign Origin is refused the same way.
 //
 // The live stream GET /v1/stream (WebSocket; resume with ?after=ID from Store.Events, then live
 // events from a Hub, which is the Engine's Notifier) is mounted with Server.WithStream.
 //
 // # Routes
 //
-//	GET  /healthz, GET /readyz, GET /metrics
+//	GET  /healthz, GET /readyz, GET /metrics, GET /v1/openapi.json (OpenAPI 3.1)
+//	POST /v1/auth/login, /v1/auth/logout; GET /v1/auth/me
+//	GET|POST /v1/users; PATCH /v1/users/{id} (admin)
+//	GET|POST /v1/tokens; DELETE /v1/tokens/{id} (personal API tokens, shown once)
 //	POST /v1/device/enroll, /v1/device/heartbeat, /v1/device/calls
 //	GET|PUT /v1/settings
 //	POST|GET /v1/reps; PUT /v1/reps/{id}/crm-user; GET /v1/crm/users, /v1/crm/lead-sources
@@ -60,7 +78,10 @@
 //	                    is refused (leadcall.CodeInvalid from the Engine)
 //	invalid_lead_source 422 (the Lead Source is not an active picklist value)
 //	too_large           413 (body above Config.MaxBodyBytes)
-//	unauthorized        401 (missing or wrong token for this API)
+//	unauthorized        401 (missing or wrong credentials for this API)
+//	invalid_credentials 401 (login: wrong email or password; the same for an unknown email)
+//	forbidden           403 (authenticated, but the role may not do this)
+//	forbidden_origin    403 (cookie-authenticated state change from another origin)
 //	not_found           404 (also any ID of another org: the store never shows it)
 //	method_not_allowed  405
 //	conflict            409

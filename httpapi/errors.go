@@ -35,7 +35,8 @@ type httpError struct {
 	status     int
 	detail     ErrorDetail
 	retryAfter time.Duration
-	cause      error // logged for 5xx, never sent
+	challenge  string // WWW-Authenticate of a 401
+	cause      error  // logged for 5xx, never sent
 }
 
 func (e *httpError) Error() string { return e.detail.Code + ": " + e.detail.Message }
@@ -116,6 +117,9 @@ func writeError(w http.ResponseWriter, log *slog.Logger, err error) {
 	if he.status >= 500 && he.cause != nil {
 		// Errors of our packages never carry tokens or full numbers (errors.go contract).
 		log.Error("httpapi: request failed", "status", he.status, "err", he.cause)
+	}
+	if he.challenge != "" {
+		w.Header().Set("WWW-Authenticate", he.challenge)
 	}
 	if he.status == http.StatusTooManyRequests {
 		secs := int(math.Ceil(he.retryAfter.Seconds()))

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/crm"
@@ -66,7 +67,8 @@ func newEnv(t testing.TB, tweak func(*httpapi.Config)) *env {
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = eng.Close() })
 	require.NoError(t, eng.CreateOrg(ctx, &leadcall.Org{ID: "default", Name: "Default"}))
-	cfg := httpapi.Config{Engine: eng, Store: st, CRMs: leadcall.SingleCRM{C: c}, AdminToken: adminToken, Now: clk.Now}
+	cfg := httpapi.Config{Engine: eng, Store: st, CRMs: leadcall.SingleCRM{C: c}, AdminToken: adminToken, Now: clk.Now,
+		BcryptCost: bcrypt.MinCost}
 	if tweak != nil {
 		tweak(&cfg)
 	}

@@ -152,11 +152,11 @@ func (o *OptString) UnmarshalJSON(b []byte) error {
 // adminActor names the bootstrap admin in audit fields.
 const adminActor = "admin-token"
 
-// orgID is the org a manager request acts on.
-func (s *Server) orgID(r *http.Request) string { return s.cfg.OrgID }
+// orgID is the org a manager request acts on: its principal's.
+func (s *Server) orgID(r *http.Request) string { return s.principal(r).OrgID }
 
-// actor names who makes a manager request, for audit fields.
-func (s *Server) actor(r *http.Request) string { return adminActor }
+// actor names who makes a manager request, for audit fields: the user ID, or adminActor.
+func (s *Server) actor(r *http.Request) string { return s.principal(r).Actor() }
 
 // newID returns a random ID with a prefix, valid for the Engine's ID rules.
 func newID(prefix string) string {
@@ -310,9 +310,12 @@ func (s *Server) listDevices(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	out := make([]DeviceView, len(ds))
-	for i, d := range ds {
-		out[i] = DeviceView{Device: d, Paired: d.TokenHash != ""}
+	rep := s.repScope(r)
+	out := make([]DeviceView, 0, len(ds))
+	for _, d := range ds {
+		if rep == "" || d.RepID == rep {
+			out = append(out, DeviceView{Device: d, Paired: d.TokenHash != ""})
+		}
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -373,8 +376,13 @@ func (s *Server) setAssignment(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) listAssignments(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	// The device must be the org's: an unknown ID is 404, not an empty history.
-	if _, err := s.store.Device(r.Context(), s.orgID(r), id); err != nil {
+	// The device must be the org's (and, for a rep, theirs): an unknown ID is 404, not an
+	// empty history.
+	d, err := s.store.Device(r.Context(), s.orgID(r), id)
+	if err == nil && s.repScope(r) != "" && d.RepID != s.repScope(r) {
+		err = leadcall.Errorf(leadcall.CodeNotFound, "httpapi: assignments", "device %q not found", id)
+	}
+	if err != nil {
 		writeError(w, s.log, err)
 		return
 	}
@@ -444,7 +452,7 @@ func queryTime(q url.Values, name string) (time.Time, error) {
 
 // callFilter reads the query of GET /v1/calls.
 func (s *Server) callFilter(r *http.Request, q url.Values) (*leadcall.CallFilter, error) {
-	f := &leadcall.CallFilter{OrgID: s.orgID(r)}
+	f := &leadcall.CallFilter{OrgID: s.orgID(r), RepID: s.repScope(r)}
 	var err error
 	if f.From, err = queryTime(q, "from"); err != nil {
 		return nil, err
@@ -524,7 +532,7 @@ func cursorError(err error) error {
 
 func (s *Server) listReview(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := &leadcall.ReviewFilter{OrgID: s.orgID(r)}
+	f := &leadcall.ReviewFilter{OrgID: s.orgID(r), RepID: s.repScope(r)}
 	switch st := leadcall.ReviewStatus(q.Get("status")); st {
 	case "", leadcall.ReviewOpen, leadcall.ReviewResolved:
 		f.Status = st

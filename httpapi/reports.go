@@ -79,6 +79,12 @@ func (s *Server) reportSummary(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q.OrgID = org.ID
+	if rep := s.repScope(r); rep != "" {
+		if q.DeviceIDs, err = s.repDevices(r.Context(), q.OrgID, rep, q.DeviceIDs); err != nil {
+			writeError(w, s.log, err)
+			return
+		}
+	}
 	rep, err := report.New(s.store, report.Config{Now: s.cfg.Now, RecoveryWindow: s.eng.RecoveryWindow(), Logger: s.log})
 	if err != nil {
 		writeError(w, s.log, err)

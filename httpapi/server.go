@@ -4,16 +4,18 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"path"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/time/rate"
 
 	"github.com/leadcall/leadcall"
@@ -32,6 +34,18 @@ const (
 	DefaultReadyCacheTTL = 10 * time.Second
 	// MinAdminTokenLen keeps a guessable bootstrap token out of production.
 	MinAdminTokenLen = 16
+	// DefaultBcryptCost is the bcrypt cost of new password hashes (about 0.2 s per hash on a
+	// 2-core machine; see BenchmarkLogin).
+	DefaultBcryptCost  = 12
+	DefaultMinPassword = 10 // characters
+	// DefaultSessionIdleTimeout ends a session unused for this long; DefaultSessionMaxAge ends
+	// any session this long after login.
+	DefaultSessionIdleTimeout = 12 * time.Hour
+	DefaultSessionMaxAge      = 7 * 24 * time.Hour
+	// DefaultLoginBurst login attempts per email and client IP, then one every
+	// DefaultLoginInterval.
+	DefaultLoginBurst    = 5
+	DefaultLoginInterval = 12 * time.Second
 )
 
 // Config configures a Server. Engine, Store, CRMs and AdminToken are required; every other zero
@@ -71,6 +85,27 @@ type Config struct {
 	// ReadyCacheTTL is how long a CRM readiness check is reused, so that probes do not spend
 	// CRM API credits. Default DefaultReadyCacheTTL.
 	ReadyCacheTTL time.Duration
+
+	// BcryptCost is the cost of new password hashes, from bcrypt.MinCost to bcrypt.MaxCost.
+	// Default DefaultBcryptCost. Existing hashes keep the cost they were made with.
+	BcryptCost int
+	// MinPasswordLen is the fewest characters a new password may have. Default
+	// DefaultMinPassword. Passwords are at most 72 bytes (bcrypt's limit).
+	MinPasswordLen int
+	// SessionIdleTimeout and SessionMaxAge end browser sessions (idle and absolute). Defaults
+	// DefaultSessionIdleTimeout and DefaultSessionMaxAge.
+	SessionIdleTimeout time.Duration
+	SessionMaxAge      time.Duration
+	// LoginInterval and LoginBurst size the token bucket of login attempts per email and
+	// client IP. Defaults DefaultLoginInterval and DefaultLoginBurst.
+	LoginInterval time.Duration
+	LoginBurst    int
+	// SecureCookies marks the session cookie Secure even on plain HTTP requests (a server
+	// behind a TLS-terminating proxy). Requests over TLS always get Secure cookies.
+	SecureCookies bool
+	// TrustedOrigins are host patterns (path.Match, e.g. "dash.example.com") besides the
+	// request's own host whose pages may make cookie-authenticated state-changing requests.
+	TrustedOrigins []string
 }
 
 func (c Config) withDefaults() Config {
@@ -82,6 +117,12 @@ func (c Config) withDefaults() Config {
 	c.EnrollRate = cmp.Or(c.EnrollRate, DefaultEnrollRate)
 	c.EnrollBurst = cmp.Or(c.EnrollBurst, DefaultEnrollBurst)
 	c.ReadyCacheTTL = cmp.Or(c.ReadyCacheTTL, DefaultReadyCacheTTL)
+	c.BcryptCost = cmp.Or(c.BcryptCost, DefaultBcryptCost)
+	c.MinPasswordLen = cmp.Or(c.MinPasswordLen, DefaultMinPassword)
+	c.SessionIdleTimeout = cmp.Or(c.SessionIdleTimeout, DefaultSessionIdleTimeout)
+	c.SessionMaxAge = cmp.Or(c.SessionMaxAge, DefaultSessionMaxAge)
+	c.LoginInterval = cmp.Or(c.LoginInterval, DefaultLoginInterval)
+	c.LoginBurst = cmp.Or(c.LoginBurst, DefaultLoginBurst)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -115,6 +156,20 @@ func (c Config) validate() error {
 		c.DeviceBurst < 0 || c.EnrollBurst < 0 {
 		bad("Config", "limits and durations must not be negative")
 	}
+	if c.BcryptCost < bcrypt.MinCost || c.BcryptCost > bcrypt.MaxCost {
+		bad("BcryptCost", fmt.Sprintf("must be between %d and %d", bcrypt.MinCost, bcrypt.MaxCost))
+	}
+	if c.MinPasswordLen < 1 || c.MinPasswordLen > maxPasswordBytes {
+		bad("MinPasswordLen", fmt.Sprintf("must be between 1 and %d", maxPasswordBytes))
+	}
+	if c.SessionIdleTimeout < 0 || c.SessionMaxAge < 0 || c.LoginInterval < 0 || c.LoginBurst < 0 {
+		bad("Config", "session and login limits must not be negative")
+	}
+	for _, p := range c.TrustedOrigins {
+		if _, err := path.Match(p, ""); err != nil || p == "" || p == "*" {
+			bad("TrustedOrigins", `empty, "*" and malformed patterns are refused: name the allowed hosts`)
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -125,7 +180,7 @@ type Server struct {
 	store     leadcall.Store
 	crms      leadcall.CRMProvider
 	log       *slog.Logger
-	mux       *http.ServeMux
+	mux       *routeMux
 	adminHash [sha256.Size]byte
 	metrics   *metrics
 
@@ -137,6 +192,12 @@ type Server struct {
 
 	readyMu sync.Mutex
 	ready   readyCache
+
+	logins *loginLimiter
+	// dummyHash is compared against when the email is unknown, so that both cost the same;
+	// made on first use, so that New stays cheap.
+	dummyOnce sync.Once
+	dummyHash []byte
 }
 
 // New returns a Server for cfg, or an error naming the first invalid Config field.
@@ -151,48 +212,72 @@ func New(cfg Config) (*Server, error) {
 	}
 	s := &Server{
 		cfg: cfg, eng: cfg.Engine, store: cfg.Store, crms: cfg.CRMs, log: cfg.Logger,
-		mux: http.NewServeMux(), adminHash: sha256.Sum256([]byte(cfg.AdminToken)), metrics: m,
+		mux: &routeMux{ServeMux: http.NewServeMux()}, adminHash: sha256.Sum256([]byte(cfg.AdminToken)), metrics: m,
 		limiters: make(map[string]*rate.Limiter),
 		enroll:   rate.NewLimiter(cfg.EnrollRate, cfg.EnrollBurst),
+		logins:   newLoginLimiter(rate.Every(cfg.LoginInterval), cfg.LoginBurst),
 	}
 	s.routes()
 	return s, nil
 }
 
+// routes registers every route with who may call it (see Routes and the package doc). Reps
+// (AccessRep) only ever see their own devices' data: each such handler applies repScope.
 func (s *Server) routes() {
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.HandleFunc("GET /readyz", s.readyz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}))
+	const (
+		rep     = leadcall.RoleRep
+		manager = leadcall.RoleManager
+		admin   = leadcall.RoleAdmin
+	)
+	s.mux.Handle("GET /healthz", s.public(s.healthz))
+	s.mux.Handle("GET /readyz", s.public(s.readyz))
+	s.mux.Handle("GET /metrics", s.public(promhttp.HandlerFor(s.cfg.Registry, promhttp.HandlerOpts{}).ServeHTTP))
+	s.mux.Handle("GET /v1/openapi.json", s.public(s.openAPI))
 
-	s.mux.HandleFunc("POST /v1/device/enroll", s.enrollDevice)
-	s.mux.HandleFunc("POST /v1/device/heartbeat", s.device(s.heartbeat))
-	s.mux.HandleFunc("POST /v1/device/calls", s.device(s.postCalls))
+	s.mux.Handle("POST /v1/device/enroll", s.public(s.enrollDevice))
+	s.mux.Handle("POST /v1/device/heartbeat", s.device(s.heartbeat))
+	s.mux.Handle("POST /v1/device/calls", s.device(s.postCalls))
 
-	s.mux.HandleFunc("GET /v1/settings", s.admin(s.getSettings))
-	s.mux.HandleFunc("PUT /v1/settings", s.admin(s.putSettings))
-	s.mux.HandleFunc("POST /v1/reps", s.admin(s.createRep))
-	s.mux.HandleFunc("GET /v1/reps", s.admin(s.listReps))
-	s.mux.HandleFunc("PUT /v1/reps/{id}/crm-user", s.admin(s.mapRep))
-	s.mux.HandleFunc("GET /v1/crm/users", s.admin(s.crmUsers))
-	s.mux.HandleFunc("GET /v1/crm/lead-sources", s.admin(s.leadSources))
-	s.mux.HandleFunc("POST /v1/devices", s.admin(s.createDevice))
-	s.mux.HandleFunc("GET /v1/devices", s.admin(s.listDevices))
-	s.mux.HandleFunc("PATCH /v1/devices/{id}", s.admin(s.patchDevice))
-	s.mux.HandleFunc("POST /v1/devices/{id}/pairing-code", s.admin(s.reissuePairingCode))
-	s.mux.HandleFunc("PUT /v1/devices/{id}/assignment", s.admin(s.setAssignment))
-	s.mux.HandleFunc("GET /v1/devices/{id}/assignments", s.admin(s.listAssignments))
-	s.mux.HandleFunc("GET /v1/calls", s.admin(s.listCalls))
-	s.mux.HandleFunc("GET /v1/calls.csv", s.admin(s.exportCalls))
-	s.mux.HandleFunc("GET /v1/review", s.admin(s.listReview))
-	s.mux.HandleFunc("POST /v1/review/{id}/resolve", s.admin(s.resolveReview))
-	s.mux.HandleFunc("GET /v1/reports/summary", s.admin(s.reportSummary))
-	s.mux.HandleFunc("GET /v1/recovery", s.admin(s.listRecovery))
-	s.mux.HandleFunc("POST /v1/backfill", s.admin(s.postBackfill))
+	s.mux.Handle("POST /v1/auth/login", s.public(s.login))
+	s.mux.Handle("POST /v1/auth/logout", s.role(rep, s.logout))
+	s.mux.Handle("GET /v1/auth/me", s.role(rep, s.me))
+	s.mux.Handle("GET /v1/users", s.role(admin, s.listUsers))
+	s.mux.Handle("POST /v1/users", s.role(admin, s.createUser))
+	s.mux.Handle("PATCH /v1/users/{id}", s.role(admin, s.patchUser))
+	s.mux.Handle("GET /v1/tokens", s.role(rep, s.listTokens))
+	s.mux.Handle("POST /v1/tokens", s.role(rep, s.createToken))
+	s.mux.Handle("DELETE /v1/tokens/{id}", s.role(rep, s.deleteToken))
 
-	// The dashboard: the page at / only (other unknown paths keep their JSON 404), assets under /ui/.
+	s.mux.Handle("GET /v1/settings", s.role(manager, s.getSettings))
+	s.mux.Handle("PUT /v1/settings", s.role(admin, s.putSettings))
+	s.mux.Handle("POST /v1/reps", s.role(manager, s.createRep))
+	s.mux.Handle("GET /v1/reps", s.role(manager, s.listReps))
+	s.mux.Handle("PUT /v1/reps/{id}/crm-user", s.role(manager, s.mapRep))
+	s.mux.Handle("GET /v1/crm/users", s.role(manager, s.crmUsers))
+	s.mux.Handle("GET /v1/crm/lead-sources", s.role(manager, s.leadSources))
+	s.mux.Handle("POST /v1/devices", s.role(manager, s.createDevice))
+	s.mux.Handle("GET /v1/devices", s.role(rep, s.listDevices))
+	s.mux.Handle("PATCH /v1/devices/{id}", s.role(manager, s.patchDevice))
+	s.mux.Handle("POST /v1/devices/{id}/pairing-code", s.role(manager, s.reissuePairingCode))
+	s.mux.Handle("PUT /v1/devices/{id}/assignment", s.role(manager, s.setAssignment))
+	s.mux.Handle("GET /v1/devices/{id}/assignments", s.role(rep, s.listAssignments))
+	s.mux.Handle("GET /v1/calls", s.role(rep, s.listCalls))
+	s.mux.Handle("GET /v1/calls.csv", s.role(rep, s.exportCalls))
+	s.mux.Handle("GET /v1/review", s.role(rep, s.listReview))
+	s.mux.Handle("POST /v1/review/{id}/resolve", s.role(manager, s.resolveReview))
+	s.mux.Handle("GET /v1/reports/summary", s.role(rep, s.reportSummary))
+	s.mux.Handle("GET /v1/recovery", s.role(rep, s.listRecovery))
+	s.mux.Handle("POST /v1/backfill", s.role(manager, s.postBackfill))
+
+	// The dashboard: the page at / only (other unknown paths keep their JSON 404), assets under
+	// /ui/. It signs in through POST /v1/auth/login.
 	dashboard := ui.Handler()
-	s.mux.Handle("GET /{$}", dashboard)
-	s.mux.Handle("GET "+ui.AssetPrefix, dashboard)
+	s.mux.Handle("GET /{$}", s.public(dashboard.ServeHTTP))
+	s.mux.Handle("GET "+ui.AssetPrefix, s.public(dashboard.ServeHTTP))
+
+	// Served by the handler WithStream returns; registered so that the route table is whole
+	// and a server without the stream answers why.
+	s.mux.Handle("GET "+StreamPath, s.role(rep, s.streamNotMounted))
 }
 
 // ServeHTTP routes the request, answering unknown paths and methods with JSON errors, and
@@ -261,21 +346,6 @@ type probeWriter struct {
 func (p *probeWriter) Header() http.Header         { return p.header }
 func (p *probeWriter) Write(b []byte) (int, error) { return len(b), nil }
 func (p *probeWriter) WriteHeader(code int)        { p.status = code }
-
-// admin wraps a manager-API handler with the admin-token check.
-func (s *Server) admin(h func(http.ResponseWriter, *http.Request)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		tok, ok := bearer(r)
-		sum := sha256.Sum256([]byte(tok))
-		// Comparing hashes keeps the comparison constant-time whatever the token's length.
-		if !ok || subtle.ConstantTimeCompare(sum[:], s.adminHash[:]) != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="leadcall"`)
-			writeError(w, s.log, apiError(http.StatusUnauthorized, "unauthorized", "", "a valid admin token is required (Authorization: Bearer <token>)"))
-			return
-		}
-		h(w, r)
-	}
-}
 
 // maxTokenLen bounds what is hashed from an Authorization header.
 const maxTokenLen = 512

@@ -3,8 +3,6 @@ package httpapi
 import (
 	"cmp"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -85,13 +83,15 @@ func (c StreamConfig) validate() error {
 	return errors.Join(errs...)
 }
 
-// WithStream returns a handler that serves GET StreamPath, the live stream of the admin
-// token's org, and passes every other request to s. It registers the hub's metrics
+// WithStream returns a handler that serves GET StreamPath, the live stream of the principal's
+// org, and passes every other request to s. It registers the hub's metrics
 // (leadcall_stream_clients, leadcall_stream_evictions_total) on s's Registry.
 //
-// The client authenticates with "Authorization: Bearer <admin token>" or, from a browser, by
-// offering the subprotocols StreamProtocol and "bearer.<token>" (the token must then consist of
-// HTTP token characters, as generated tokens do); a token in the URL is never read. A request
+// The client authenticates like the manager API: "Authorization: Bearer <admin or API token>",
+// the session cookie, or, from a browser, by offering the subprotocols StreamProtocol and
+// "bearer.<token>" (the token must then consist of HTTP token characters, as generated tokens
+// do); a token in the URL is never read. A rep's stream carries only the events of their calls
+// and devices (see repFilter in scope.go). A request
 // with an Origin header must come from the request's host or match cfg.OriginPatterns
 // (403 otherwise).
 //
@@ -142,17 +142,6 @@ func (h *streamHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		slog.String("route", route), slog.Int("status", rec.status), slog.Duration("duration", elapsed))
 }
 
-// authorized reports whether the request carries the admin token in the Authorization header
-// or as a "bearer.<token>" subprotocol.
-func (h *streamHandler) authorized(r *http.Request) bool {
-	tok, ok := bearer(r)
-	if !ok {
-		tok, ok = protocolToken(r)
-	}
-	sum := sha256.Sum256([]byte(tok))
-	return ok && subtle.ConstantTimeCompare(sum[:], h.srv.adminHash[:]) == 1
-}
-
 func protocolToken(r *http.Request) (string, bool) {
 	for _, v := range r.Header.Values("Sec-WebSocket-Protocol") {
 		if len(v) > 4*maxTokenLen {
@@ -189,10 +178,9 @@ func parseAfter(r *http.Request) (after int64, ok bool, err error) {
 }
 
 func (h *streamHandler) stream(w http.ResponseWriter, r *http.Request) {
-	if !h.authorized(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="leadcall"`)
-		writeError(w, h.srv.log, apiError(http.StatusUnauthorized, "unauthorized",
-			"", "a valid admin token is required (Authorization: Bearer <token>, or the bearer.<token> subprotocol)"))
+	p, err := h.srv.authenticate(r, true)
+	if err != nil {
+		writeError(w, h.srv.log, err)
 		return
 	}
 	after, catchUp, err := parseAfter(r)
@@ -200,7 +188,7 @@ func (h *streamHandler) stream(w http.ResponseWriter, r *http.Request) {
 		writeError(w, h.srv.log, err)
 		return
 	}
-	orgID := h.srv.cfg.OrgID
+	orgID := p.OrgID
 	// Subscribe before reading the backlog: an event committed meanwhile is then either in the
 	// store read or in the queue (or both, and skipped by ID), never in neither.
 	sub, err := h.hub.subscribe(r.Context(), orgID)
@@ -226,6 +214,9 @@ func (h *streamHandler) stream(w http.ResponseWriter, r *http.Request) {
 		<-readDone
 	}()
 	c := &streamConn{conn: conn, sub: sub, timeout: h.cfg.WriteTimeout, last: after}
+	if p.Role == leadcall.RoleRep {
+		c.filter = newRepFilter(h.srv.store, orgID, p.RepID)
+	}
 	if catchUp {
 		if err := h.catchUp(ctx, c, orgID); err != nil {
 			h.srv.log.Warn("httpapi: stream catch-up", "org_id", orgID, "err", err)
@@ -258,9 +249,14 @@ type streamConn struct {
 	sub     *subscription
 	timeout time.Duration
 	last    int64
+	filter  *repFilter // nil: every event of the org
 }
 
 func (c *streamConn) send(ctx context.Context, id int64, payload []byte) error {
+	if c.filter != nil && !c.filter.allow(ctx, payload) {
+		c.last = id // skipped, but a resume starts after it
+		return nil
+	}
 	wctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	if err := c.conn.Write(wctx, websocket.MessageText, payload); err != nil {

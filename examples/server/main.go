@@ -22,6 +22,12 @@
 // is generated and printed once on start (it is a bootstrap credential: set it in the
 // environment for a server that restarts). The same token opens the live stream,
 // GET /v1/stream?after=ID (WebSocket; browsers from other origins need -stream-origins).
+//
+// People sign in with an email and password (POST /v1/auth/login, or the dashboard). In sandbox
+// mode the server makes a demo admin, admin@demo.local, and prints its password with the URL on
+// every start (LEADCALL_DEMO_PASSWORD, or a fresh random one). In production the first admin
+// comes from LEADCALL_ADMIN_EMAIL (or -admin-email) and LEADCALL_ADMIN_PASSWORD (environment
+// only) on a start where the org has no users yet; later starts ignore them.
 package main
 
 import (
@@ -38,6 +44,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -116,6 +123,15 @@ type Config struct {
 	// defaults. With PostgreSQL the bucket lives in the database, shared by every replica.
 	ZohoRPS   float64
 	ZohoBurst int
+	// AdminEmail and AdminPassword (LEADCALL_ADMIN_PASSWORD only) create the org's first admin
+	// user on a start where the org has none.
+	AdminEmail    string
+	AdminPassword string
+	// DemoPassword (LEADCALL_DEMO_PASSWORD only) is the sandbox demo admin's password; empty:
+	// random, printed on start.
+	DemoPassword string
+	// BcryptCost is the cost of password hashes; zero: httpapi.DefaultBcryptCost.
+	BcryptCost int
 }
 
 // ParseConfig reads flags from args, with defaults from the environment (getenv).
@@ -136,13 +152,15 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	str(&c.ZohoClientSecret, "zoho-client-secret", "", "Zoho OAuth client secret")
 	str(&c.ZohoRefreshToken, "zoho-refresh-token", "", "Zoho refresh token")
 	str(&c.OrgID, "org", httpapi.DefaultOrgID, "ID of the org the admin token acts on")
-	var origins, lease, enginePoll, zohoRPS, zohoBurst, grace string
+	var origins, lease, enginePoll, zohoRPS, zohoBurst, grace, bcryptCost string
 	str(&grace, "reconcile-grace", "", "wait after an in-doubt CRM create before creating again, e.g. 2m (default: the Engine's)")
 	str(&c.WorkerID, "worker-id", "", "this replica's name in job leases (default: random)")
 	str(&lease, "lease", "", "how long a claimed sync job belongs to this replica, e.g. 2m (default: the Engine's)")
 	str(&enginePoll, "engine-poll", "", "how often idle sync workers look for due jobs, e.g. 1s (default: the Engine's)")
 	str(&zohoRPS, "zoho-rps", "", "Zoho requests per second, shared by all replicas on PostgreSQL (default: the adapter's)")
 	str(&zohoBurst, "zoho-burst", "", "Zoho request burst (default: the adapter's)")
+	str(&c.AdminEmail, "admin-email", "", "email of the first admin user, created when the org has no users (password: LEADCALL_ADMIN_PASSWORD)")
+	str(&bcryptCost, "bcrypt-cost", "", "bcrypt cost of password hashes (default httpapi.DefaultBcryptCost)")
 	str(&origins, "stream-origins", "", "comma-separated browser origins allowed on the live stream besides the server's own host")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -157,6 +175,18 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	var err error
 	if c.ReconcileGrace, err = parsePositiveDuration("reconcile-grace", grace); err != nil {
 		return Config{}, err
+	}
+	if bcryptCost != "" {
+		n, err := strconv.Atoi(bcryptCost)
+		if err != nil {
+			return Config{}, fmt.Errorf("-bcrypt-cost %q: want a whole number", bcryptCost)
+		}
+		c.BcryptCost = n
+	}
+	c.AdminPassword = getenv("LEADCALL_ADMIN_PASSWORD")
+	c.DemoPassword = getenv("LEADCALL_DEMO_PASSWORD")
+	if c.AdminEmail != "" && c.AdminPassword == "" {
+		return Config{}, errors.New("-admin-email needs LEADCALL_ADMIN_PASSWORD in the environment")
 	}
 	for o := range strings.SplitSeq(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
@@ -244,8 +274,13 @@ func (m *Main) Run(ctx context.Context) error {
 	if token == "" {
 		token, generated = newAdminToken(), true
 	}
+	login, err := m.ensureUsers(ctx)
+	if err != nil {
+		return err
+	}
 	api, err := httpapi.New(httpapi.Config{
 		Engine: m.eng, Store: m.store, CRMs: crms, AdminToken: token, OrgID: m.cfg.OrgID, Logger: m.log,
+		BcryptCost: m.cfg.BcryptCost,
 	})
 	if err != nil {
 		return fmt.Errorf("http api: %w", err)
@@ -270,6 +305,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if generated {
 		// Printed once, to the console only: the operator needs it for the manager API.
 		fmt.Fprintf(m.out, "admin token (set LEADCALL_ADMIN_TOKEN to keep it across restarts): %s\n", token)
+	}
+	if login != "" {
+		// The sandbox's demo credentials, printed once to the console (never logged).
+		fmt.Fprintf(m.out, "login: %s/  email: %s  password: %s\n", m.url, DemoAdminEmail, login)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -48,6 +49,16 @@ func TestParseConfig(t *testing.T) {
 			want: func(t *testing.T, c Config) { require.Equal(t, CRMZoho, c.CRM) }},
 		{name: "sandbox forced with credentials", args: []string{"-crm", "sandbox", "-zoho-client-id", "id"},
 			want: func(t *testing.T, c Config) { require.Equal(t, CRMSandbox, c.CRM) }},
+		{name: "first admin", args: []string{"-admin-email", "boss@example.com", "-bcrypt-cost", "5"},
+			env: map[string]string{"LEADCALL_ADMIN_PASSWORD": "a long password", "LEADCALL_DEMO_PASSWORD": "demo password"},
+			want: func(t *testing.T, c Config) {
+				require.Equal(t, "boss@example.com", c.AdminEmail)
+				require.Equal(t, "a long password", c.AdminPassword)
+				require.Equal(t, "demo password", c.DemoPassword)
+				require.Equal(t, 5, c.BcryptCost)
+			}},
+		{name: "admin email without password", args: []string{"-admin-email", "boss@example.com"}, wantErr: "needs LEADCALL_ADMIN_PASSWORD"},
+		{name: "bad bcrypt cost", env: map[string]string{"LEADCALL_BCRYPT_COST": "high"}, wantErr: "-bcrypt-cost"},
 		{name: "incomplete credentials", args: []string{"-zoho-client-id", "id"}, wantErr: "needs -zoho-client-id"},
 		{name: "unknown crm", args: []string{"-crm", "salesforce"}, wantErr: "want sandbox or zoho"},
 		{name: "tuning", args: []string{"-lease", "3s", "-engine-poll", "100ms", "-zoho-rps", "50"}, env: map[string]string{"LEADCALL_ZOHO_BURST": "20"},
@@ -119,13 +130,14 @@ func TestSandboxEndToEnd(t *testing.T) {
 	var banner bytes.Buffer
 	m := NewMain(Config{
 		Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "leadcall.db"), CRM: CRMSandbox,
-		AdminToken: admin, OrgID: "default", EnginePoll: 50 * time.Millisecond,
+		AdminToken: admin, OrgID: "default", EnginePoll: 50 * time.Millisecond, BcryptCost: testBcryptCost,
 	}, &banner, slog.New(slog.DiscardHandler))
 	require.NoError(t, m.Run(context.Background()))
 	t.Cleanup(func() { require.NoError(t, m.Close()) })
 	require.Contains(t, banner.String(), m.URL())
 	require.NotContains(t, banner.String(), admin, "a token from the environment is never printed")
 	c := client{t: t, base: m.URL()}
+	loginWithBanner(t, banner.String(), m.URL())
 
 	c.do("GET", "/healthz", "", nil, http.StatusOK, nil)
 	var ready map[string]string
@@ -194,13 +206,13 @@ func TestSandboxEndToEnd(t *testing.T) {
 func TestGeneratedAdminTokenIsPrintedOnce(t *testing.T) {
 	t.Parallel()
 	var banner bytes.Buffer
-	m := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "leadcall.db"), CRM: CRMSandbox, OrgID: "default"},
+	m := NewMain(Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "leadcall.db"), CRM: CRMSandbox, OrgID: "default", BcryptCost: testBcryptCost},
 		&banner, slog.New(slog.DiscardHandler))
 	require.NoError(t, m.Run(context.Background()))
 	t.Cleanup(func() { require.NoError(t, m.Close()) })
 	out := banner.String()
 	require.Equal(t, 1, strings.Count(out, "lca_"))
-	token := strings.TrimSpace(out[strings.Index(out, "lca_"):])
+	token := strings.Fields(out[strings.Index(out, "lca_"):])[0]
 	c := client{t: t, base: m.URL()}
 	c.do("GET", "/v1/settings", token, nil, http.StatusOK, nil)
 	c.do("GET", "/v1/settings", "wrong-token-wrong-token", nil, http.StatusUnauthorized, nil)
@@ -208,7 +220,7 @@ func TestGeneratedAdminTokenIsPrintedOnce(t *testing.T) {
 
 func TestRunFailsCleanly(t *testing.T) {
 	t.Parallel()
-	m := NewMain(Config{Addr: "256.0.0.1:bad", DB: filepath.Join(t.TempDir(), "leadcall.db"), CRM: CRMSandbox, AdminToken: "0123456789abcdef"},
+	m := NewMain(Config{Addr: "256.0.0.1:bad", DB: filepath.Join(t.TempDir(), "leadcall.db"), CRM: CRMSandbox, AdminToken: "0123456789abcdef", BcryptCost: testBcryptCost},
 		io.Discard, slog.New(slog.DiscardHandler))
 	require.ErrorContains(t, m.Run(context.Background()), "listen")
 	require.NoError(t, m.Close())
@@ -217,7 +229,7 @@ func TestRunFailsCleanly(t *testing.T) {
 func TestRestartKeepsState(t *testing.T) {
 	t.Parallel()
 	const admin = "restart-admin-token-0123"
-	cfg := Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "leadcall.db"), CRM: CRMSandbox, AdminToken: admin, OrgID: "default"}
+	cfg := Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "leadcall.db"), CRM: CRMSandbox, AdminToken: admin, OrgID: "default", BcryptCost: testBcryptCost}
 	first := NewMain(cfg, io.Discard, slog.New(slog.DiscardHandler))
 	require.NoError(t, first.Run(context.Background()))
 	c := client{t: t, base: first.URL()}
@@ -258,6 +270,7 @@ func TestZohoModeUsesTheGivenAccountsServer(t *testing.T) {
 	}, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, CRMZoho, cfg.CRM)
+	cfg.BcryptCost = testBcryptCost
 	m := NewMain(cfg, io.Discard, slog.New(slog.DiscardHandler))
 	require.NoError(t, m.Run(context.Background()))
 	t.Cleanup(func() { require.NoError(t, m.Close()) })
@@ -295,7 +308,7 @@ func TestLiveStreamEndToEnd(t *testing.T) {
 	}, io.Discard)
 	require.NoError(t, err)
 	require.Equal(t, []string{"dash.example.com"}, cfg.StreamOrigins)
-	cfg.EnginePoll = 50 * time.Millisecond
+	cfg.EnginePoll, cfg.BcryptCost = 50*time.Millisecond, testBcryptCost
 	m := NewMain(cfg, io.Discard, slog.New(slog.DiscardHandler))
 	require.NoError(t, m.Run(context.Background()))
 	closed := false
@@ -355,4 +368,90 @@ func TestLiveStreamEndToEnd(t *testing.T) {
 	require.NoError(t, m.Close())
 	_, _, err = ws.Read(ctx)
 	require.Equal(t, websocket.StatusGoingAway, websocket.CloseStatus(err), "%v", err)
+}
+
+// testBcryptCost keeps password hashing cheap in tests (bcrypt.MinCost).
+const testBcryptCost = 4
+
+// loginWithBanner signs in with the credentials the sandbox printed, as a newcomer would, and
+// checks who the session belongs to. It returns the session cookie.
+func loginWithBanner(t *testing.T, banner, base string) *http.Cookie {
+	t.Helper()
+	var line string
+	for l := range strings.Lines(banner) {
+		if strings.HasPrefix(l, "login: ") {
+			line = strings.TrimSpace(l)
+		}
+	}
+	require.NotEmpty(t, line, "banner: %s", banner)
+	var url, email, password string
+	_, err := fmt.Sscanf(line, "login: %s  email: %s  password: %s", &url, &email, &password)
+	require.NoError(t, err, line)
+	require.Equal(t, base+"/", url)
+	require.Equal(t, DemoAdminEmail, email)
+
+	body, err := json.Marshal(map[string]string{"email": email, "password": password})
+	require.NoError(t, err)
+	req, err := http.NewRequestWithContext(t.Context(), "POST", base+"/v1/auth/login", bytes.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == httpapi.SessionCookie {
+			session = c
+		}
+	}
+	require.NotNil(t, session)
+
+	req, err = http.NewRequestWithContext(t.Context(), "GET", base+"/v1/auth/me", nil)
+	require.NoError(t, err)
+	req.AddCookie(session)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	var me httpapi.UserResponse
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&me))
+	require.Equal(t, DemoAdminEmail, me.User.Email)
+	require.Equal(t, "admin", string(me.User.Role))
+	return session
+}
+
+func TestFirstAdminAndDemoPassword(t *testing.T) {
+	t.Parallel()
+	cfg := Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "leadcall.db"), CRM: CRMSandbox, AdminToken: "first-admin-token-0123",
+		OrgID: "default", AdminEmail: "boss@example.com", AdminPassword: "boss password 1", DemoPassword: "demo-password-1",
+		BcryptCost: testBcryptCost}
+	login := func(base, email, password string) int {
+		body, err := json.Marshal(map[string]string{"email": email, "password": password})
+		require.NoError(t, err)
+		resp, err := http.Post(base+"/v1/auth/login", "application/json", bytes.NewReader(body))
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	var banner bytes.Buffer
+	m := NewMain(cfg, &banner, slog.New(slog.DiscardHandler))
+	require.NoError(t, m.Run(context.Background()))
+	require.Contains(t, banner.String(), "password: demo-password-1")
+	loginWithBanner(t, banner.String(), m.URL())
+	require.Equal(t, http.StatusOK, login(m.URL(), "boss@example.com", "boss password 1"))
+	require.NoError(t, m.Close())
+
+	// A restart ignores the first-admin settings (the org has users) and prints a new demo
+	// password, which works while the old one does not.
+	cfg.AdminPassword, cfg.DemoPassword = "boss password 2", ""
+	banner.Reset()
+	m = NewMain(cfg, &banner, slog.New(slog.DiscardHandler))
+	require.NoError(t, m.Run(context.Background()))
+	t.Cleanup(func() { require.NoError(t, m.Close()) })
+	require.NotContains(t, banner.String(), "demo-password-1")
+	loginWithBanner(t, banner.String(), m.URL())
+	require.Equal(t, http.StatusOK, login(m.URL(), "boss@example.com", "boss password 1"))
+	require.Equal(t, http.StatusUnauthorized, login(m.URL(), "boss@example.com", "boss password 2"))
+	require.Equal(t, http.StatusUnauthorized, login(m.URL(), DemoAdminEmail, "demo-password-1"))
 }
