@@ -1,5 +1,5 @@
--- Users, browser sessions and personal API tokens: the tables of store/sqlite's 0002_users.sql
--- (numbered 0003 here: 0002 is PostgreSQL's shared rate-limit buckets).
+-- Users, browser sessions and personal API tokens: the tables of store/sqlite's 0003_users.sql
+-- (numbered 0004 here: 0002 is PostgreSQL's shared rate-limit buckets).
 -- Secrets are never stored: sessions and tokens by their SHA-256 (hex), passwords as bcrypt.
 -- Times are unix milliseconds UTC; 0 means never (expires_at, last_used_at).
 
