@@ -41,6 +41,7 @@ func (s *Server) listRecovery(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
+	f.RepID = s.repScope(r) // a rep sees the cases of their devices only
 	cases, sum, err := s.eng.RecoveryCases(r.Context(), s.orgID(r), f)
 	if err != nil {
 		writeError(w, s.log, err)
