@@ -416,14 +416,33 @@ func (a *app) loginWithToken() {
 	))
 }
 
+// click clicks the element sel matches once it is visible. Live updates re-render cards and
+// lists, so a node found visible may be replaced before the click reaches it; then the click
+// is tried again on the new node.
+func (a *app) click(sel string) {
+	a.t.Helper()
+	var err error
+	for range 3 {
+		if err = chromedp.Do(a.ctx, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel))); err == nil || a.ctx.Err() != nil {
+			break
+		}
+	}
+	require.NoError(a.t, err, "click %s", sel)
+}
+
 func (a *app) do(steps ...chromedp.Action[chromedp.Void]) {
 	a.t.Helper()
 	require.NoError(a.t, chromedp.Do(a.ctx, steps...))
 }
 
+// text returns the text of the first element sel matches, read in one step in the page: live
+// updates re-render lists, and a node found in one step may be replaced before the next.
 func (a *app) text(sel string) string {
 	a.t.Helper()
-	s, err := chromedp.Run(a.ctx, chromedp.Text(chromedp.CSS(sel)))
+	q, err := json.Marshal(sel)
 	require.NoError(a.t, err)
-	return s
+	s, err := chromedp.Run(a.ctx, chromedp.Evaluate[*string](`(() => { const el = document.querySelector(`+string(q)+`); return el ? el.textContent.trim() : null })()`))
+	require.NoError(a.t, err)
+	require.NotNil(a.t, s, "no element matches %s", sel)
+	return *s
 }

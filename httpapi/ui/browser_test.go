@@ -87,7 +87,7 @@ func TestBrowserReviewItemResolvedWithOneClick(t *testing.T) {
 	item := `[data-testid="review-item"][data-status="open"][data-kind="invalid_number"]`
 	a.do(chromedp.WaitVisible(chromedp.CSS(item)))
 	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="review-badge"]`)))
-	a.do(chromedp.Click(chromedp.CSS(item + ` [data-testid="review-action"][data-action="ignore"]`)))
+	a.click(item + ` [data-testid="review-action"][data-action="ignore"]`)
 	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="review-item"][data-status="resolved"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="review-empty"]`)),
 		chromedp.WaitNotVisible(chromedp.CSS(`[data-testid="review-badge"]`)))
@@ -106,8 +106,8 @@ func TestBrowserAssignmentFromDevicePanel(t *testing.T) {
 	id, _ := a.device("Campaign Line 3", "campaign")
 	a.open()
 	a.login()
+	a.click(card(id))
 	a.do(
-		chromedp.Click(chromedp.CSS(card(id))),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="device-panel"] [data-testid="panel-lead-source"]`)),
 		chromedp.SetValue(chromedp.CSS(`[data-testid="panel-lead-source"]`), "Google Ads"),
 		chromedp.Click(chromedp.CSS(`[data-testid="panel-meta-add"]`)),
@@ -214,8 +214,8 @@ func TestBrowserDevicePanelEditsPhoneAndOwnerMapping(t *testing.T) {
 	a.call("POST", "/v1/reps", "", map[string]any{"name": "Priya Shah", "email": "priya@example.com"}, http.StatusCreated, &rep)
 	a.open()
 	a.login()
+	a.click(card(id))
 	a.do(
-		chromedp.Click(chromedp.CSS(card(id))),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="panel-nickname"]`)),
 		chromedp.SetValue(chromedp.CSS(`[data-testid="panel-nickname"]`), "Ahmed's Phone"),
 		chromedp.SetValue(chromedp.CSS(`[data-testid="panel-kind"]`), "sales_rep"),
@@ -245,7 +245,7 @@ func TestBrowserDevicePanelEditsPhoneAndOwnerMapping(t *testing.T) {
 		chromedp.WaitReady(chromedp.CSS(owner+fmt.Sprintf(` option[value=%q]`, users[0].ID))),
 		chromedp.SetValue(chromedp.CSS(owner), users[0].ID),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="owner-select"]').dispatchEvent(new Event('change'))`),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="toast"]`)),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="owner-row"][data-rep-id=%q][data-crm-user-id=%q]`, rep.ID, users[0].ID))),
 	)
 	var reps []struct {
 		ID        string `json:"id"`
@@ -308,9 +308,9 @@ func TestBrowserRepSeesOwnCallsMasked(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, n, "a rep sees only their own phone's calls")
 	// The panel is read-only.
-	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-command"]`)),
-		chromedp.Click(chromedp.CSS(card(mine))),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="panel-nickname"][disabled]`)),
+	a.click(`[data-testid="nav-command"]`)
+	a.click(card(mine))
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="panel-nickname"][disabled]`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`[data-testid="panel-save"]`)))
 	a.requireNoReload()
 	require.Empty(t, problems())
@@ -332,8 +332,8 @@ func TestBrowserReviewLogsToACandidate(t *testing.T) {
 	a.postCall(token, "dup-1", "+919812345678", "inbound", time.Now())
 	item := `[data-testid="review-item"][data-status="open"]`
 	button := item + fmt.Sprintf(` [data-testid="review-action"][data-action="log_to"][data-record-id=%q]`, first)
-	a.do(chromedp.WaitVisible(chromedp.CSS(button)), chromedp.Click(chromedp.CSS(button)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="review-item"][data-status="resolved"]`)))
+	a.click(button)
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="review-item"][data-status="resolved"]`)))
 	var page httpapi.Page[httpapi.ReviewView]
 	a.call("GET", "/v1/review?status=resolved", "", nil, http.StatusOK, &page)
 	require.Len(t, page.Items, 1)
@@ -384,16 +384,17 @@ func TestBrowserSettingsSaved(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="settings-lead-placeholder"]`)),
 		chromedp.SetValue(chromedp.CSS(`[data-testid="settings-lead-placeholder"]`), "Caller from ads"),
 		chromedp.SetValue(chromedp.CSS(`[data-testid="settings-rules-blocked-numbers"]`), "+919800000001\n+919800000002"),
-		chromedp.Click(chromedp.CSS(`[data-testid="settings-save"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-testid="toast"]`)))
+		chromedp.Click(chromedp.CSS(`[data-testid="settings-save"]`)))
 	var got struct {
 		LeadPlaceholder string `json:"lead_placeholder"`
 		Rules           struct {
 			BlockedNumbers []string `json:"blocked_numbers"`
 		} `json:"rules"`
 	}
-	a.call("GET", "/v1/settings", "", nil, http.StatusOK, &got)
-	require.Equal(t, "Caller from ads", got.LeadPlaceholder)
+	require.Eventually(t, func() bool {
+		a.call("GET", "/v1/settings", "", nil, http.StatusOK, &got)
+		return got.LeadPlaceholder == "Caller from ads"
+	}, 5*time.Second, 50*time.Millisecond)
 	require.Equal(t, []string{"+919800000001", "+919800000002"}, got.Rules.BlockedNumbers)
 	a.requireNoReload()
 	require.Empty(t, problems())

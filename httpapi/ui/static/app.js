@@ -27,8 +27,8 @@
 //   recovery-timer
 //   Reports: report-form, report-from, report-to, report-group, report-apply, report-body,
 //   report-table, chart-volume, chart-recovery
-//   Owners: owner-table, owner-row (data-rep-id), owner-select, rep-form, rep-name, rep-email,
-//   rep-submit
+//   Owners: owner-table, owner-row (data-rep-id, data-crm-user-id once saved), owner-select,
+//   rep-form, rep-name, rep-email, rep-submit
 //   Backfill: backfill-body, backfill-form, backfill-from, backfill-to, backfill-device,
 //   backfill-preview, backfill-preview-result, backfill-run, backfill-progress (data-done,
 //   data-total), backfill-status
@@ -1015,7 +1015,7 @@ async function renderOwners() {
   if (state.view !== 'owners') return;
   await loadCrmUsers();
   const users = state.crmUsers || [];
-  replace($('owner-rows'), state.reps.length ? state.reps.map((r) => h('tr', { testid: 'owner-row', data: { repId: r.id } },
+  replace($('owner-rows'), state.reps.length ? state.reps.map((r) => h('tr', { testid: 'owner-row', data: { repId: r.id, crmUserId: r.crm_user_id || '' } },
     h('td', {}, r.name), h('td', { class: 'muted' }, r.email || ''),
     h('td', {}, h('select', { testid: 'owner-select', disabled: !canManage(), 'aria-label': `CRM user for ${r.name}`, on: { change: (e) => mapOwner(r, e.target) } },
       h('option', { value: '' }, '— Not mapped (no owner set) —'),
@@ -1031,6 +1031,8 @@ async function mapOwner(rep, sel) {
     const r = await api('PUT', `/v1/reps/${encodeURIComponent(rep.id)}/crm-user`, { crm_user_id: sel.value });
     const i = state.reps.findIndex((x) => x.id === r.id);
     if (i >= 0) state.reps[i] = r;
+    const row = sel.closest('tr');
+    if (row) row.dataset.crmUserId = r.crm_user_id || '';
     toast(sel.value ? `${rep.name} now owns their CRM records` : `${rep.name} is no longer mapped`, 'ok');
   } catch (err) { toast(errorText(err), 'error'); renderOwners(); } finally { sel.disabled = false; }
 }
