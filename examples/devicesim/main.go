@@ -15,8 +15,8 @@
 // of -rate calls per minute, at random (Poisson) moments: Indian numbers in the formats phones
 // report them, new and repeat callers, and now and then a withheld number. Campaign phones
 // miss about half their calls; reps' phones (and campaign phones now and then) call the missed
-// callers back, oldest first, some without reaching them, so the recovery board fills and
-// empties. Conversations last from seconds to an hour. Each phone queues its calls and uploads
+// callers back, oldest first, -callback-after at the earliest, some without reaching them, so
+// the recovery board fills and empties. Conversations last from seconds to an hour. Each phone queues its calls and uploads
 // them every -flush in batches of -batch, re-sending a batch with backoff until the server
 // acknowledges it (ingest is idempotent), as the app does.
 //
@@ -125,6 +125,7 @@ type Config struct {
 	Private       float64 // share of withheld numbers
 	Repeat        float64 // share of repeat callers
 	Callback      float64 // share of outbound calls that call a missed caller back
+	CallbackAfter time.Duration
 	Seed          uint64
 }
 
@@ -148,6 +149,7 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs.Float64Var(&c.Private, "private", 0.03, "share of calls from withheld numbers (0-1)")
 	fs.Float64Var(&c.Repeat, "repeat", 0.25, "share of callers who called before (0-1)")
 	fs.Float64Var(&c.Callback, "callback", simclient.DefaultCallback, "share of outbound calls that call a missed caller back (0-1]")
+	fs.DurationVar(&c.CallbackAfter, "callback-after", 20*time.Second, "how long a missed caller waits at least before a phone calls back")
 	fs.Uint64Var(&c.Seed, "seed", uint64(time.Now().UnixNano()), "random seed")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -188,6 +190,7 @@ func (c Config) validate() error {
 	check(c.Private >= 0 && c.Private <= 1, "-private: want 0 to 1")
 	check(c.Repeat >= 0 && c.Repeat <= 1, "-repeat: want 0 to 1")
 	check(c.Callback > 0 && c.Callback <= 1, "-callback: want more than 0, at most 1")
+	check(c.CallbackAfter >= 0 && c.CallbackAfter <= maxDuration, "-callback-after: want 0 to 24h")
 	if _, err := simclient.CheckURL(c.URL, c.AllowRemote); err != nil {
 		errs = append(errs, err)
 	}
@@ -235,7 +238,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var wg sync.WaitGroup
 	errc := make(chan error, len(devices))
 	for i, d := range devices {
-		mix := simclient.CallMix{Private: cfg.Private, Repeat: cfg.Repeat, Callback: cfg.Callback}
+		mix := simclient.CallMix{Private: cfg.Private, Repeat: cfg.Repeat, Callback: cfg.Callback, CallbackAfter: cfg.CallbackAfter}
 		phone := simclient.NewPhone(d.Kind, d.ID, d.SIM, mix, callers, cfg.Seed+uint64(i)+1)
 		rng := rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
 		wg.Go(func() {

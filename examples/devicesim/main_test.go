@@ -51,6 +51,7 @@ func TestParseConfig(t *testing.T) {
 		{name: "negative duration", args: []string{"-duration", "-1s"}, getenv: env, wantErr: "-duration"},
 		{name: "negative max calls", args: []string{"-max-calls", "-1"}, getenv: env, wantErr: "-max-calls"},
 		{name: "no callbacks", args: []string{"-callback", "0"}, getenv: env, wantErr: "-callback"},
+		{name: "negative callback delay", args: []string{"-callback-after", "-1s"}, getenv: env, wantErr: "-callback-after"},
 		{name: "pairing codes without token", args: []string{"-pair", "ABCD-1234,rep:WXYZ-9876"}, getenv: func(string) string { return "" }},
 		{name: "pairing codes and n", args: []string{"-pair", "ABCD-1234", "-n", "3"}, getenv: env, wantErr: "-n and -pair"},
 		{name: "empty pairing code", args: []string{"-pair", "ABCD-1234,,X"}, getenv: env, wantErr: "pairing codes"},
@@ -113,7 +114,7 @@ func TestRunAgainstSandbox(t *testing.T) {
 	srv, c := startSandbox(t)
 	var out, errOut bytes.Buffer
 	err := run(t.Context(), []string{"-url", srv.URL(), "-n", "4", "-rate", "4800", "-duration", "20s", "-max-calls", "80",
-		"-flush", "100ms", "-heartbeat", "200ms", "-private", "0.1", "-seed", "7"}, adminEnv, &out, &errOut)
+		"-flush", "100ms", "-heartbeat", "200ms", "-private", "0.1", "-callback-after", "0s", "-seed", "7"}, adminEnv, &out, &errOut)
 	require.NoError(t, err, "stderr: %s", errOut.String())
 	require.NotContains(t, out.String()+errOut.String(), "lcd_", "device tokens are never printed")
 	require.Len(t, regexp.MustCompile(`(?m)^device dev_[0-9a-f]+ +(campaign|sales_rep) +"[^"]+" paired$`).FindAll(out.Bytes(), -1), 4, out.String())

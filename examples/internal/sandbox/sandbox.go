@@ -164,6 +164,7 @@ func FakeZohoConfig() zohotest.Config {
 // fake Zoho of FakeZohoConfig only: a real Zoho org keeps the adapter's defaults.
 func LiftClientLimits(zc *zoho.Config) {
 	zc.RequestsPerSecond = math.Inf(1) // rate.Inf: the token bucket never waits
+	zc.Limiter = nil                   // nor a limiter shared with other replicas
 	zc.Concurrency = SandboxConcurrency
 }
 

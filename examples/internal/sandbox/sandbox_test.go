@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/crm/zoho"
@@ -109,8 +110,9 @@ func TestStreamInIDOrder(t *testing.T) {
 
 func TestSandboxZohoLimits(t *testing.T) {
 	t.Parallel()
-	zc := zoho.Config{}
+	zc := zoho.Config{Limiter: rate.NewLimiter(5, 10)}
 	LiftClientLimits(&zc)
+	require.Nil(t, zc.Limiter, "no shared limiter either")
 	require.True(t, math.IsInf(zc.RequestsPerSecond, 1), "no client-side rate limit")
 	require.Greater(t, zc.Concurrency, zoho.DefaultConcurrency)
 	fake := FakeZohoConfig()

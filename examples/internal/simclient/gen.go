@@ -23,31 +23,37 @@ const (
 type Callers struct {
 	mu     sync.Mutex
 	rng    *rand.Rand
-	seen   []string // ten national digits
-	missed []string // callers whose call a campaign phone missed, oldest first, not yet called back
+	seen   []string       // ten national digits
+	missed []missedCaller // callers a campaign phone missed, oldest first, not yet called back
+}
+
+type missedCaller struct {
+	digits string
+	at     time.Time
 }
 
 // maxMissed bounds the callback list; the oldest misses beyond it are never called back.
 const maxMissed = 10_000
 
-// noteMissed remembers a caller that a campaign phone missed, for a callback.
-func (p *Callers) noteMissed(digits string) {
+// noteMissed remembers a caller that a campaign phone missed at at, for a callback.
+func (p *Callers) noteMissed(digits string, at time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.missed) >= maxMissed {
 		p.missed = p.missed[1:]
 	}
-	p.missed = append(p.missed, digits)
+	p.missed = append(p.missed, missedCaller{digits: digits, at: at})
 }
 
-// takeMissed returns the caller missed longest ago that no phone has called back yet.
-func (p *Callers) takeMissed() (digits string, ok bool) {
+// takeMissed returns the caller missed longest ago that no phone has called back yet, if that
+// miss is at least after old at now.
+func (p *Callers) takeMissed(now time.Time, after time.Duration) (digits string, ok bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if len(p.missed) == 0 {
+	if len(p.missed) == 0 || now.Sub(p.missed[0].at) < after {
 		return "", false
 	}
-	digits = p.missed[0]
+	digits = p.missed[0].digits
 	p.missed = p.missed[1:]
 	return digits, true
 }
@@ -101,6 +107,9 @@ type CallMix struct {
 	// phone missed (the oldest not yet called back), so that the recovery board both fills
 	// and empties. Zero: DefaultCallback.
 	Callback float64
+	// CallbackAfter is how long a missed caller waits at least before a phone calls back, so
+	// that the recovery board shows open cases with running timers for a while.
+	CallbackAfter time.Duration
 	// SyncableOnly makes every call syncable: missed or answered for long enough, from a
 	// visible number. The load program uses it so that every call on a campaign phone
 	// reaches the CRM.
@@ -118,11 +127,11 @@ func (p *Phone) talk() int {
 
 // outbound fills c as a call the phone made: a callback to a missed caller when there is one
 // (share Callback), else a call to a known or new number. Two callbacks in ten go unanswered.
-func (p *Phone) outbound(c *leadcall.IncomingCall) {
+func (p *Phone) outbound(c *leadcall.IncomingCall, now time.Time) {
 	c.Type = string(leadcall.CallOutbound)
 	d, ok := "", false
 	if p.rng.Float64() < cmp.Or(p.mix.Callback, DefaultCallback) {
-		d, ok = p.callers.takeMissed()
+		d, ok = p.callers.takeMissed(now, p.mix.CallbackAfter)
 	}
 	if !ok {
 		d, _ = p.callers.pick(0.9)
@@ -184,12 +193,12 @@ func (p *Phone) Next(now time.Time) leadcall.IncomingCall {
 	case p.kind == KindCampaign && r < 0.9, p.kind != KindCampaign && r < 0.4:
 		c.Type, c.DurationS = string(leadcall.CallInbound), p.talk()
 	default: // campaign phones call back now and then; reps mostly call back
-		p.outbound(&c)
+		p.outbound(&c, now)
 		return c
 	}
 	d, _ := p.callers.pick(p.mix.Repeat)
 	if p.kind == KindCampaign && c.Type == string(leadcall.CallMissed) {
-		p.callers.noteMissed(d)
+		p.callers.noteMissed(d, now)
 	}
 	c.Number = numberFormats[p.rng.IntN(len(numberFormats))](d)
 	return c

@@ -114,7 +114,7 @@ func TestCallbacks(t *testing.T) {
 	callers := NewCallers(5)
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	campaign := NewPhone(KindCampaign, "dev_c", "+919000000001", CallMix{Repeat: 0.1}, callers, 8)
-	rep := NewPhone(KindSalesRep, "dev_r", "+919000000002", CallMix{Repeat: 0.1, Callback: 1}, callers, 9)
+	rep := NewPhone(KindSalesRep, "dev_r", "+919000000002", CallMix{Repeat: 0.1, Callback: 1, CallbackAfter: time.Minute}, callers, 9)
 	missed := map[string]bool{}
 	for range 200 {
 		c := campaign.Next(now)
@@ -128,9 +128,14 @@ func TestCallbacks(t *testing.T) {
 	waiting := callers.Missed()
 	require.Positive(t, waiting, "campaign phones' missed callers wait for a callback")
 
+	for range 50 {
+		rep.Next(now.Add(59 * time.Second))
+	}
+	require.Equal(t, waiting, callers.Missed(), "no callback before CallbackAfter")
+
 	callbacks, durations := 0, map[int]bool{}
 	for range 200 {
-		c := rep.Next(now)
+		c := rep.Next(now.Add(time.Minute))
 		if c.Type != string(leadcall.CallOutbound) {
 			continue
 		}
