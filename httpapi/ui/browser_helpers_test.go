@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/crm"
@@ -204,6 +206,19 @@ func consoleProblems(t *testing.T, ctx context.Context) func() []string {
 	}
 }
 
+// hidePaths answers the paths with the server's own 404 for an unknown route.
+func hidePaths(next http.Handler, paths []string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if slices.Contains(paths, r.URL.Path) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = io.WriteString(w, `{"error":{"code":"not_found","message":"no such path"}}`)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // app is a real server (httpapi + Engine with its sync workers + SQLite file + memcrm) on
 // 127.0.0.1, and a browser tab.
 type app struct {
@@ -215,9 +230,17 @@ type app struct {
 	ctx context.Context
 }
 
-func newApp(t *testing.T, hubOpts ...func(*httpapi.HubConfig)) *app {
+// setup is what a test may change before the server starts.
+type setup struct {
+	hub    httpapi.HubConfig
+	engine leadcall.Config // Store, CRMs and Notifier are set by newServer
+	// hide makes these paths answer 404 as a server without the route does.
+	hide []string
+}
+
+func newApp(t *testing.T, opts ...func(*setup)) *app {
 	t.Helper()
-	a := newServer(t, hubOpts...)
+	a := newServer(t, opts...)
 	// The tab after the server, so that its cleanup (and a failure's screenshot) runs while the
 	// server still serves.
 	a.ctx = newTab(t)
@@ -225,7 +248,7 @@ func newApp(t *testing.T, hubOpts ...func(*httpapi.HubConfig)) *app {
 }
 
 // newServer starts the server alone (no browser).
-func newServer(t *testing.T, hubOpts ...func(*httpapi.HubConfig)) *app {
+func newServer(t *testing.T, opts ...func(*setup)) *app {
 	t.Helper()
 	bg := context.Background()
 	st, err := sqlite.Open(bg, filepath.Join(t.TempDir(), "leadcall.db"), nil)
@@ -236,20 +259,26 @@ func newServer(t *testing.T, hubOpts ...func(*httpapi.HubConfig)) *app {
 	require.NoError(t, c.SetPicklist(crm.ModuleLeads, "Lead_Source", []crm.PicklistValue{
 		{DisplayValue: "Google Ads", ActualValue: "google_ads"}, {DisplayValue: "Billboard", ActualValue: "billboard"},
 	}))
-	var hc httpapi.HubConfig
-	for _, o := range hubOpts {
-		o(&hc)
+	var su setup
+	for _, o := range opts {
+		o(&su)
 	}
-	hub, err := httpapi.NewHub(hc)
+	hub, err := httpapi.NewHub(su.hub)
 	require.NoError(t, err)
-	eng, err := leadcall.New(leadcall.Config{Store: st, CRMs: leadcall.SingleCRM{C: c}, Notifier: hub})
+	ec := su.engine
+	ec.Store, ec.CRMs, ec.Notifier = st, leadcall.SingleCRM{C: c}, hub
+	eng, err := leadcall.New(ec)
 	require.NoError(t, err)
 	require.NoError(t, eng.CreateOrg(bg, &leadcall.Org{ID: "default", Name: "Default"}))
 	require.NoError(t, eng.Start())
-	srv, err := httpapi.New(httpapi.Config{Engine: eng, Store: st, CRMs: leadcall.SingleCRM{C: c}, AdminToken: adminToken})
+	srv, err := httpapi.New(httpapi.Config{Engine: eng, Store: st, CRMs: leadcall.SingleCRM{C: c}, AdminToken: adminToken,
+		BcryptCost: bcrypt.MinCost}) // test passwords need no strength, and the tests stay quick
 	require.NoError(t, err)
 	h, err := srv.WithStream(httpapi.StreamConfig{Hub: hub})
 	require.NoError(t, err)
+	if len(su.hide) > 0 {
+		h = hidePaths(h, su.hide)
+	}
 	ts := httptest.NewServer(h) // 127.0.0.1 only
 	t.Cleanup(func() {
 		// The hub first: the server's Close waits for the stream's connections.
@@ -342,29 +371,6 @@ func (a *app) requireNoReload() {
 	require.Equal(a.t, "loaded-once", v, "the page reloaded")
 }
 
-// hasRoute asks the server whether it has a route: anything but a 404 means it has.
-func (a *app) hasRoute(method, path string, body any) bool {
-	a.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(a.t, err)
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, a.url+path, rd)
-	require.NoError(a.t, err)
-	req.Header.Set("Authorization", "Bearer "+adminToken)
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	require.NoError(a.t, err)
-	_ = res.Body.Close()
-	return res.StatusCode != http.StatusNotFound
-}
-
-// hasPasswordLogin reports whether the server has POST /v1/auth/login (an empty body is a
-// 400 there, a 404 without it).
-func (a *app) hasPasswordLogin() bool { return a.hasRoute("POST", "/v1/auth/login", map[string]any{}) }
-
 const testPassword = "correct-horse-battery-staple"
 
 // user creates a user with the test password and returns its email.
@@ -375,16 +381,11 @@ func (a *app) user(role, repID string) string {
 	return email
 }
 
-// login signs in as a manager through the login screen (email and password; on a server
-// without them, the admin token) and waits until the data is loaded and the live stream is
-// connected.
+// login signs in as a new manager through the login screen (email and password) and waits
+// until the data is loaded and the live stream is connected.
 func (a *app) login() {
 	a.t.Helper()
-	if a.hasPasswordLogin() {
-		a.loginAs(a.user("manager", ""))
-		return
-	}
-	a.loginWithToken()
+	a.loginAs(a.user("manager", ""))
 }
 
 // loginAs signs in with email and the test password.

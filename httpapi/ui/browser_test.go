@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/crm/memcrm"
 	"github.com/leadcall/leadcall/httpapi"
 )
@@ -133,7 +134,7 @@ func TestBrowserAssignmentFromDevicePanel(t *testing.T) {
 // falls behind a one-event buffer is evicted) and checks that the page reconnects with
 // ?after=<last event id> and shows every call, each once, without a reload.
 func TestBrowserStreamResumesAfterDisconnect(t *testing.T) {
-	a := newApp(t, func(c *httpapi.HubConfig) { c.Buffer = 1 })
+	a := newApp(t, func(s *setup) { s.hub.Buffer = 1 })
 	problems := consoleProblems(t, a.ctx)
 	id, token := a.device("Busy Line", "campaign")
 	a.open()
@@ -162,46 +163,110 @@ func TestBrowserStreamResumesAfterDisconnect(t *testing.T) {
 	require.Empty(t, problems())
 }
 
-// TestBrowserRecoveryReportsAndBackfillScreens checks each screen against what the server
-// offers: its content when the route exists, a friendly "not available" state when not.
-func TestBrowserRecoveryReportsAndBackfillScreens(t *testing.T) {
+// TestBrowserReportsChart draws the report of the calls as an SVG chart and a table.
+func TestBrowserReportsChart(t *testing.T) {
 	a := newApp(t)
 	problems := consoleProblems(t, a.ctx)
 	_, token := a.device("Campaign Line 4", "campaign")
 	a.postCall(token, "m-1", "+919876500001", "missed", time.Now())
 	a.postCall(token, "i-1", "+919876500002", "inbound", time.Now())
-	hasRecovery := a.hasRoute("GET", "/v1/recovery", nil)
-	hasReports := a.hasRoute("GET", "/v1/reports/summary", nil)
 	a.open()
 	a.login()
+	a.click(`[data-testid="nav-reports"]`)
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="report-body"] svg[data-testid="chart-volume"] rect.bar.s-answered`)),
+		chromedp.WaitVisible(chromedp.CSS(`svg[data-testid="chart-volume"] rect.bar.s-missed`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="report-table"]`)))
+	require.Equal(t, "2", a.text(`[data-testid="report-table"] tbody tr td:nth-child(2)`), "calls of the day")
+	a.do(chromedp.SetValue(chromedp.CSS(`[data-testid="report-group"]`), "device"),
+		chromedp.Click(chromedp.CSS(`[data-testid="report-apply"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="report-table"] tbody tr td:first-child`)))
+	require.Eventually(t, func() bool {
+		return a.text(`[data-testid="report-table"] tbody tr td:first-child`) == "Campaign Line 4"
+	},
+		5*time.Second, 50*time.Millisecond)
+	a.requireNoReload()
+	require.Empty(t, problems())
+}
 
-	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-recovery"]`)))
-	if hasRecovery {
-		a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="recovery-row"] [data-testid="recovery-timer"]`)))
-		require.Contains(t, a.text(`[data-testid="recovery-row"]`), "+919876500001")
-	} else {
-		a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="view-recovery"] [data-testid="unavailable"]`)))
-	}
+// TestBrowserScreensWithoutTheirRoutes: on a server without the recovery, reports and
+// backfill routes, those screens say so kindly and the rest works.
+func TestBrowserScreensWithoutTheirRoutes(t *testing.T) {
+	a := newApp(t, func(s *setup) { s.hide = []string{"/v1/recovery", "/v1/reports/summary", "/v1/backfill"} })
+	problems := consoleProblems(t, a.ctx)
+	a.open()
+	a.login()
+	a.click(`[data-testid="nav-recovery"]`)
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="view-recovery"] [data-testid="unavailable"]`)))
+	a.click(`[data-testid="nav-reports"]`)
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="view-reports"] [data-testid="unavailable"]`)))
+	a.click(`[data-testid="nav-backfill"]`)
+	a.click(`[data-testid="backfill-preview"]`)
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="backfill-preview-result"] [data-testid="unavailable"]`)))
+	a.click(`[data-testid="nav-command"]`)
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="device-grid"]`)))
+	a.requireNoReload()
+	require.Empty(t, problems())
+}
 
-	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-reports"]`)))
-	if hasReports {
-		a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="report-body"] svg[data-testid="chart-volume"] rect.bar`)),
-			chromedp.WaitVisible(chromedp.CSS(`[data-testid="report-table"]`)))
-	} else {
-		a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="view-reports"] [data-testid="unavailable"]`)))
-	}
+// TestBrowserRecoveryBoardLive follows a missed call on the recovery board: it appears with a
+// running timer, is highlighted when its SLA passes, and leaves the board when a rep calls the
+// customer back, all live.
+func TestBrowserRecoveryBoardLive(t *testing.T) {
+	a := newApp(t, func(s *setup) {
+		s.engine.RecoverySLA = 2 * time.Second
+		s.engine.RecoveryCheckInterval = 100 * time.Millisecond
+	})
+	problems := consoleProblems(t, a.ctx)
+	_, campaign := a.device("Campaign Line 6", "campaign")
+	_, repPhone := a.device("Ravi's Phone", "sales_rep")
+	a.open()
+	a.login()
+	a.click(`[data-testid="nav-recovery"]`)
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="recovery-board"] .empty`)))
+	a.postCall(campaign, "miss-1", "+919876533333", "missed", time.Now())
+	row := `[data-testid="recovery-row"][data-status="open"]`
+	a.do(chromedp.WaitVisible(chromedp.CSS(row + `[data-breached="false"] [data-testid="recovery-timer"]`)))
+	require.Contains(t, a.text(row), "+919876533333")
+	// The SLA passes: the row turns red, without a reload.
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="recovery-row"][data-breached="true"]`)))
+	require.Regexp(t, `^0:0[1-9]$|^0:[1-5][0-9]$`, a.text(`[data-testid="recovery-timer"]`), "the timer runs")
+	// A connected callback recovers the case; it leaves the board.
+	a.postCalls(repPhone, map[string]any{"id": "cb-1", "number": "+919876533333", "type": "outbound",
+		"started_at": time.Now().UTC().Format(time.RFC3339Nano), "duration_s": 95})
+	a.do(chromedp.WaitNotPresent(chromedp.CSS(`[data-testid="recovery-row"]`)))
+	a.requireNoReload()
+	require.Empty(t, problems())
+}
 
-	// Backfill: a dry run is the safe probe of whether the route exists.
-	from := time.Now().Add(-24 * time.Hour).Format(time.DateOnly)
-	hasBackfill := a.hasRoute("POST", "/v1/backfill", map[string]any{"from": from + "T00:00:00Z", "to": time.Now().Add(time.Hour).UTC().Format(time.RFC3339), "device_ids": []string{}, "dry_run": true})
-	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-backfill"]`)),
-		chromedp.Click(chromedp.CSS(`[data-testid="backfill-preview"]`)))
-	if hasBackfill {
-		a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="backfill-preview-result"] h2`)))
-		require.Contains(t, a.text(`[data-testid="backfill-preview-result"] h2`), "Preview")
-	} else {
-		a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="backfill-preview-result"] [data-testid="unavailable"]`)))
-	}
+// TestBrowserBackfillPreviewAndProgress previews a backfill of calls whose sync failed, runs
+// it, and follows its progress bar to the end.
+func TestBrowserBackfillPreviewAndProgress(t *testing.T) {
+	a := newApp(t, func(s *setup) { s.engine.MaxAttempts = 1 })
+	problems := consoleProblems(t, a.ctx)
+	id, token := a.device("Campaign Line 7", "campaign")
+	// The CRM refuses everything for a while: both calls fail for good.
+	a.crm.FailNext(memcrm.OpAny, 1000, memcrm.Fault{Code: leadcall.CodeInvalid, Message: "refused by the test"})
+	a.postCall(token, "f-1", "+919876544441", "inbound", time.Now())
+	a.postCall(token, "f-2", "+919876544442", "missed", time.Now())
+	require.Eventually(t, func() bool {
+		var page httpapi.Page[httpapi.CallView]
+		a.call("GET", "/v1/calls?sync_status=failed", "", nil, http.StatusOK, &page)
+		return len(page.Items) == 2
+	}, 10*time.Second, 50*time.Millisecond)
+	a.crm.ClearFaults()
+	a.open()
+	a.login()
+	a.click(`[data-testid="nav-backfill"]`)
+	a.click(`[data-testid="backfill-preview"]`)
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="backfill-preview-result"] h2`)))
+	require.Equal(t, "Preview: 2 calls", a.text(`[data-testid="backfill-preview-result"] h2`))
+	a.click(`[data-testid="backfill-run"]`)
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="backfill-progress"][data-done="2"][data-total="2"]`)))
+	require.Equal(t, "Backfill done: 2 of 2 calls.", a.text(`[data-testid="backfill-status"]`))
+	// The calls sync now, and the log shows it live.
+	a.click(`[data-testid="nav-calls"]`)
+	a.do(chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="call-row"][data-device-id=%q][data-type="missed"] [data-testid="call-status"].synced`, id))),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="call-row"][data-device-id=%q][data-type="inbound"] [data-testid="call-status"].synced`, id))))
 	a.requireNoReload()
 	require.Empty(t, problems())
 }
@@ -283,9 +348,6 @@ func TestBrowserTokenSignIn(t *testing.T) {
 // numbers are masked, and nothing can be changed.
 func TestBrowserRepSeesOwnCallsMasked(t *testing.T) {
 	a := newApp(t)
-	if !a.hasPasswordLogin() {
-		t.Skip("this server has no users yet (POST /v1/auth/login)")
-	}
 	problems := consoleProblems(t, a.ctx)
 	var rep struct{ ID string }
 	a.call("POST", "/v1/reps", "", map[string]any{"name": "Ravi Kumar", "email": "ravi@example.com"}, http.StatusCreated, &rep)
@@ -375,11 +437,7 @@ func TestBrowserSettingsSaved(t *testing.T) {
 	a := newApp(t)
 	problems := consoleProblems(t, a.ctx)
 	a.open()
-	if a.hasPasswordLogin() {
-		a.loginAs(a.user("admin", ""))
-	} else {
-		a.loginWithToken()
-	}
+	a.loginAs(a.user("admin", ""))
 	a.do(chromedp.Click(chromedp.CSS(`[data-testid="nav-settings"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="settings-lead-placeholder"]`)),
 		chromedp.SetValue(chromedp.CSS(`[data-testid="settings-lead-placeholder"]`), "Caller from ads"),

@@ -62,7 +62,9 @@ const state = {
   settings: null,
   view: 'command',
   panel: null, // {mode: 'device'|'new', id}
-  backfill: { preview: null, running: null, error: '' },
+  // runId is the backfill this page started; progress holds every backfill's {done, total,
+  // finished} by ID, because a run's events can arrive before the answer that names it.
+  backfill: { preview: null, runId: '', progress: {}, error: '' },
   report: { loaded: false },
   period: 'today', // Command Center counts: today, 7d or 30d
   periodStart: startOfToday(),
@@ -404,11 +406,10 @@ function applyEvent(ev) {
     }
     case 'backfill.progress':
     case 'backfill.done': {
-      const run = state.backfill.running || {};
-      if (!run.backfill_id || !d.backfill_id || run.backfill_id === d.backfill_id) {
-        state.backfill.running = { ...run, ...d, finished: ev.type === 'backfill.done' || (d.total > 0 && d.done >= d.total) };
-        invalidate('backfillProgress');
-      }
+      if (!d.backfill_id) break;
+      const prev = state.backfill.progress[d.backfill_id] || {};
+      state.backfill.progress[d.backfill_id] = { ...prev, ...d, finished: prev.finished || ev.type === 'backfill.done' };
+      invalidate('backfillProgress');
       break;
     }
     case 'sync.paused':
@@ -1084,7 +1085,11 @@ async function runBackfill(dryRun) {
   try {
     const r = await api('POST', '/v1/backfill', backfillBody(dryRun));
     if (dryRun) b.preview = r;
-    else { b.running = { ...r, done: 0, total: r.total ?? r.calls ?? (b.preview && b.preview.calls) ?? 0, finished: false }; b.preview = null; }
+    else {
+      b.runId = r.backfill_id || '';
+      b.progress[b.runId] = b.progress[b.runId] || { done: 0, total: r.calls ?? 0, finished: false };
+      b.preview = null;
+    }
   } catch (err) {
     b.error = err instanceof ApiError && err.missing ? 'missing' : errorText(err);
   }
@@ -1096,7 +1101,8 @@ function renderBackfillResult() {
   const out = $('backfill-result');
   if (!out) return;
   const b = state.backfill;
-  $('backfill-run').disabled = !b.preview || (b.running && !b.running.finished);
+  const run = b.progress[b.runId];
+  $('backfill-run').disabled = !b.preview || (run && !run.finished);
   if (b.error === 'missing') { replace(out, unavailable('Backfill')); return; }
   if (b.error) { replace(out, h('p', { class: 'error', role: 'alert' }, b.error)); return; }
   const p = b.preview;
@@ -1118,7 +1124,7 @@ function renderBackfillResult() {
 function renderBackfillProgress() {
   const box = $('backfill-progress-box');
   if (!box) return;
-  const r = state.backfill.running;
+  const r = state.backfill.runId && state.backfill.progress[state.backfill.runId];
   if (!r) { replace(box); return; }
   const total = Number(r.total) || 0, done = Number(r.done) || 0;
   const pct = total ? Math.min(100, Math.round((done / total) * 100)) : (r.finished ? 100 : 0);
