@@ -112,4 +112,3 @@ func TestBackfillRouteErrors(t *testing.T) {
 	e.srv.ServeHTTP(rec, req)
 	require.Equal(t, http.StatusUnsupportedMediaType, rec.Code, "%s", rec.Body)
 }
-
