@@ -150,7 +150,7 @@ func (e *Engine) RecoveryCases(ctx context.Context, orgID string, f RecoveryFilt
 		kept = append(kept, c)
 	}
 	summary := recovery.Summarize(kept)
-	views, err := e.caseViews(ctx, m, orgID, kept, byID)
+	views, _, err := e.caseViews(ctx, m, orgID, kept, byID)
 	if err != nil {
 		return nil, recovery.Summary{}, fmt.Errorf("%s: %w", op, err)
 	}
@@ -248,13 +248,16 @@ func buildCases(m *recovery.Matcher, calls []Call, now time.Time) ([]recovery.Ca
 }
 
 // caseViews renders cases with their marks, first-miss device and campaign.
-func (e *Engine) caseViews(ctx context.Context, m *recovery.Matcher, orgID string, cases []recovery.Case, byID map[int64]*Call) ([]RecoveryCase, error) {
+// It also returns the cases' marks.
+func (e *Engine) caseViews(ctx context.Context, m *recovery.Matcher, orgID string, cases []recovery.Case, byID map[int64]*Call) ([]RecoveryCase, []RecoveryMark, error) {
 	marks := map[int64][]RecoveryMarkKind{}
+	var all []RecoveryMark
 	for chunk := range slices.Chunk(caseKeys(cases), MaxRecoveryMarkKeys) {
 		ms, err := e.store.RecoveryMarks(ctx, orgID, chunk)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		all = append(all, ms...)
 		for _, mk := range ms {
 			marks[mk.CaseKey] = append(marks[mk.CaseKey], mk.Kind)
 		}
@@ -271,7 +274,7 @@ func (e *Engine) caseViews(ctx context.Context, m *recovery.Matcher, orgID strin
 			if !ok {
 				a, err := e.store.Assignment(ctx, orgID, v.AssignmentID)
 				if err != nil && !isCode(err, CodeNotFound) {
-					return nil, err
+					return nil, nil, err
 				}
 				if a != nil {
 					name = campaignOf(a.Metadata)
@@ -282,7 +285,7 @@ func (e *Engine) caseViews(ctx context.Context, m *recovery.Matcher, orgID strin
 		}
 		out[i] = v
 	}
-	return out, nil
+	return out, all, nil
 }
 
 func caseKeys(cases []recovery.Case) []int64 {
@@ -424,19 +427,10 @@ func (e *Engine) CheckRecovery(ctx context.Context) error {
 	touched := e.rec.touched
 	e.rec.touched = nil
 	e.rec.mu.Unlock()
-	done := make(map[callerKey]bool, len(touched))
-	var updates []Event // recovery.updated, appended together: one commit for many cases
-	for _, k := range slices.SortedFunc(maps.Keys(touched), compareCallers) {
-		if err := e.checkCaller(ctx, k, now, touched[k], &updates); err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			e.log.Warn("leadcall: recovery check of a caller", "org_id", k.org, "number", phone.Mask(k.number), "err", err)
-		}
-		done[k] = true
-	}
-	for chunk := range slices.Chunk(updates, 500) {
-		e.appendEvents(ctx, chunk...)
+	round := &checkRound{}
+	e.checkCallers(ctx, slices.Collect(maps.Keys(touched)), now, func(k callerKey) time.Time { return touched[k] }, round)
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 
 	// The periodic scan: callers with recent misses whose cases may still need something.
@@ -462,17 +456,17 @@ func (e *Engine) CheckRecovery(ctx context.Context) error {
 		last := misses[len(misses)-1]
 		q.AfterStartedAt, q.AfterID = last.StartedAt, last.CallID
 	}
-	for _, k := range slices.SortedFunc(maps.Keys(due), compareCallers) {
-		if done[k] {
-			continue
-		}
-		if err := e.checkCaller(ctx, k, now, time.Time{}, nil); err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			e.log.Warn("leadcall: recovery check of a caller", "org_id", k.org, "number", phone.Mask(k.number), "err", err)
+	var scan []callerKey
+	for k := range due {
+		if _, seen := touched[k]; !seen {
+			scan = append(scan, k)
 		}
 	}
+	e.checkCallers(ctx, scan, now, func(callerKey) time.Time { return time.Time{} }, round)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	round.finish(ctx, e)
 	e.rec.mu.Lock()
 	for id, at := range e.rec.settled {
 		if at.Before(from) {
@@ -487,10 +481,66 @@ func compareCallers(a, b callerKey) int {
 	return cmp.Or(strings.Compare(a.org, b.org), strings.Compare(a.number, b.number))
 }
 
-// checkCaller checks one caller's cases: recovery.updated (added to *updates) for the cases
-// changed by calls started at or after touchedSince (none when zero), the SLA event, the Task
-// completion.
-func (e *Engine) checkCaller(ctx context.Context, k callerKey, now time.Time, touchedSince time.Time, updates *[]Event) error {
+// recoveryCheckWorkers is how many callers one check looks at concurrently: their reads
+// overlap, and their SLA marks share commits (SQLite's group commit).
+const recoveryCheckWorkers = 8
+
+// checkRound collects the events of one check.
+type checkRound struct {
+	mu sync.Mutex
+	// updates are recovery.updated events, appended together at the end (one commit for
+	// many cases); raised are the stored SLA and Task events, published in ID order.
+	updates, raised []Event
+}
+
+func (r *checkRound) add(updates, raised []Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.updates = append(r.updates, updates...)
+	r.raised = append(r.raised, raised...)
+}
+
+// finish publishes the raised events and appends the updates.
+func (r *checkRound) finish(ctx context.Context, e *Engine) {
+	slices.SortFunc(r.raised, func(a, b Event) int { return cmp.Compare(a.ID, b.ID) })
+	e.publish(ctx, r.raised)
+	slices.SortFunc(r.updates, func(a, b Event) int {
+		return cmp.Or(strings.Compare(a.OrgID, b.OrgID), cmp.Compare(a.CallID, b.CallID))
+	})
+	for chunk := range slices.Chunk(r.updates, 500) {
+		e.appendEvents(ctx, chunk...)
+	}
+}
+
+// checkCallers runs checkCaller for keys on recoveryCheckWorkers goroutines; the errors of
+// single callers are logged (the next check retries them).
+func (e *Engine) checkCallers(ctx context.Context, keys []callerKey, now time.Time, since func(callerKey) time.Time, round *checkRound) {
+	slices.SortFunc(keys, compareCallers)
+	next := make(chan callerKey)
+	var wg sync.WaitGroup
+	for range min(recoveryCheckWorkers, len(keys)) {
+		wg.Go(func() {
+			for k := range next {
+				if err := e.checkCaller(ctx, k, now, since(k), round); err != nil && ctx.Err() == nil {
+					e.log.Warn("leadcall: recovery check of a caller", "org_id", k.org, "number", phone.Mask(k.number), "err", err)
+				}
+			}
+		})
+	}
+	for _, k := range keys {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+}
+
+// checkCaller checks one caller's cases: recovery.updated for the cases changed by calls
+// started at or after touchedSince (none when zero), the SLA event, the Task completion. Its
+// events go to round.
+func (e *Engine) checkCaller(ctx context.Context, k callerKey, now time.Time, touchedSince time.Time, round *checkRound) error {
 	org, err := e.orgs.get(k.org, now, func() (*Org, error) { return e.store.Org(ctx, k.org) })
 	if err != nil {
 		return err
@@ -510,11 +560,7 @@ func (e *Engine) checkCaller(ctx context.Context, k callerKey, now time.Time, to
 	if len(cases) == 0 {
 		return nil
 	}
-	views, err := e.caseViews(ctx, m, k.org, cases, byID)
-	if err != nil {
-		return err
-	}
-	marks, err := e.store.RecoveryMarks(ctx, k.org, caseKeys(cases))
+	views, marks, err := e.caseViews(ctx, m, k.org, cases, byID)
 	if err != nil {
 		return err
 	}
@@ -526,7 +572,7 @@ func (e *Engine) checkCaller(ctx context.Context, k callerKey, now time.Time, to
 			if err != nil {
 				return err
 			}
-			*updates = append(*updates, Event{OrgID: k.org, Type: EventRecoveryUpdated, At: now, CallID: v.Key, Data: data})
+			round.add([]Event{{OrgID: k.org, Type: EventRecoveryUpdated, At: now, CallID: v.Key, Data: data}}, nil)
 		}
 		deadline := m.SLADeadline(c)
 		if !c.SLABreached && m.SLABreachedBy(c, now) && !deadline.Before(now.Add(-e.cfg.RecoveryLookback)) {
@@ -542,7 +588,7 @@ func (e *Engine) checkCaller(ctx context.Context, k callerKey, now time.Time, to
 				continue
 			}
 			if marked {
-				e.publish(ctx, evs)
+				round.add(nil, evs)
 			}
 		}
 		pending := false
