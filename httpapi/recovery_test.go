@@ -149,3 +149,45 @@ func waitSync(t *testing.T, e *env, status leadcall.SyncStatus, n int) {
 		return len(page.Items) == n
 	}, 30*time.Second, 20*time.Millisecond, "calls did not reach %s", status)
 }
+
+// TestRecoveryRouteRoles: a rep sees the cases their devices recovered (or were credited
+// with), and may not run a backfill; a manager sees every case.
+func TestRecoveryRouteRoles(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	_, campaign := e.pairedDevice("campaign")
+	asha, ravi := e.newUser(leadcall.RoleRep, "asha@example.com"), e.newUser(leadcall.RoleRep, "ravi@example.com")
+	manager := e.newUser(leadcall.RoleManager, "meera@example.com")
+	_, ashaPhone := e.deviceFor(asha.repID)
+	_, raviPhone := e.deviceFor(ravi.repID)
+	base := time.Now().Add(time.Second).UTC().Truncate(time.Second)
+	r := e.do("POST", "/v1/device/calls", campaign, map[string]any{"calls": []any{
+		call("a", "9876512345", "missed", base), call("b", "9876512346", "missed", base), call("c", "9876512347", "missed", base),
+	}})
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	for phone, number := range map[string]string{ashaPhone: "9876512345", raviPhone: "9876512346"} {
+		r = e.do("POST", "/v1/device/calls", phone, map[string]any{"calls": []any{call("cb", number, "outbound", base.Add(time.Minute))}})
+		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	}
+	all := "/v1/recovery?status=open,attempted,recovered,expired"
+	numbers := func(c cred) []string {
+		r := e.send("GET", all, c, nil)
+		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+		var out httpapi.RecoveryResponse
+		r.json(t, &out)
+		var got []string
+		for _, k := range out.Cases {
+			got = append(got, k.NumberE164)
+		}
+		return got
+	}
+	require.Equal(t, []string{"+919876512345"}, numbers(asha.token))
+	require.Equal(t, []string{"+919876512346"}, numbers(ravi.session))
+	require.ElementsMatch(t, []string{"+919876512345", "+919876512346", "+919876512347"}, numbers(manager.token))
+
+	body := map[string]any{"from": base.Add(-time.Hour), "to": base.Add(time.Hour), "dry_run": true}
+	r = e.send("POST", "/v1/backfill", asha.token, body)
+	require.Equal(t, http.StatusForbidden, r.status, "%s", r.body)
+	r = e.send("POST", "/v1/backfill", manager.token, body)
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+}
