@@ -171,15 +171,32 @@ func TestInterrupt(t *testing.T) {
 	t.Parallel()
 	srv, c := startSandbox(t)
 	ctx, cancel := context.WithCancel(t.Context())
-	time.AfterFunc(time.Second, cancel)
-	var out, errOut bytes.Buffer
+	defer cancel()
+	var errOut bytes.Buffer
+	// Ctrl-C comes half a second after the phones start calling.
+	out := &interruptAfter{cue: "Ctrl-C to stop", after: 500 * time.Millisecond, cancel: cancel}
 	// Flushing every 10 s, the phones still hold every call when Ctrl-C comes.
-	err := run(ctx, []string{"-url", srv.URL(), "-n", "2", "-rate", "1200", "-flush", "10s", "-seed", "3"}, adminEnv, &out, &errOut)
+	err := run(ctx, []string{"-url", srv.URL(), "-n", "2", "-rate", "1200", "-flush", "10s", "-seed", "3"}, adminEnv, out, &errOut)
 	require.NoError(t, err, "stderr: %s", errOut.String())
 	made, accepted, duplicate, _, _ := counts(t, out.String())
 	require.Positive(t, made)
 	require.Equal(t, made, accepted+duplicate, "the calls held at Ctrl-C were uploaded")
 	require.Len(t, listCalls(t, c, nil), made)
+}
+
+// interruptAfter is stdout that cancels the run a while after cue is printed.
+type interruptAfter struct {
+	bytes.Buffer
+	cue    string
+	after  time.Duration
+	cancel context.CancelFunc
+}
+
+func (w *interruptAfter) Write(p []byte) (int, error) {
+	if strings.Contains(string(p), w.cue) {
+		time.AfterFunc(w.after, w.cancel)
+	}
+	return w.Buffer.Write(p)
 }
 
 // TestPairingCodes: phones a manager created are enrolled with their codes, without the admin
