@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -281,4 +282,33 @@ func completed(c *memcrm.CRM) int {
 		}
 	}
 	return n
+}
+
+// TestRecoveryTaskCompletedOnceAcrossEngines: two Engines sharing the store check at the same
+// time; the Task is completed by one request.
+func TestRecoveryTaskCompletedOnceAcrossEngines(t *testing.T) {
+	t.Parallel()
+	h := recoveryOrg(t, func(c *leadcall.Config) { c.CompleteTasksOnRecovery = true })
+	now := h.clock.Now().UTC().Truncate(time.Second)
+	h.ingest("o1", "line", leadcall.IncomingCall{ID: "m1", Number: "9876512345", Type: "missed", StartedAt: now.Add(-20 * time.Minute)})
+	h.waitIdle()
+	require.Len(t, h.crm.Tasks(), 1)
+	var engines []*leadcall.Engine
+	for range 3 {
+		eng, err := leadcall.New(leadcall.Config{Store: h.store, CRMs: h.crms, NowFunc: h.clock.Now, CompleteTasksOnRecovery: true})
+		require.NoError(t, err)
+		t.Cleanup(func() { _ = eng.Close() })
+		engines = append(engines, eng)
+	}
+	_, err := engines[0].Ingest(h.ctx, "o1", "asha", []leadcall.IncomingCall{{ID: "cb", Number: "9876512345", Type: "outbound",
+		StartedAt: now.Add(-10 * time.Minute), DurationS: 40}})
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for _, eng := range append(engines, h.eng) {
+		wg.Go(func() { require.NoError(t, eng.CheckRecovery(h.ctx)) })
+	}
+	wg.Wait()
+	require.Equal(t, 1, h.crm.Requests(memcrm.OpCompleteTask), "one CompleteTask request")
+	require.Equal(t, 1, completed(h.crm))
+	require.Equal(t, 1, strings.Count(h.crm.Tasks()[0].Description, "Called back after 10m00s"), "the note once")
 }
