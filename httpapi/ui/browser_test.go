@@ -177,6 +177,10 @@ func TestBrowserReportsChart(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`svg[data-testid="chart-volume"] rect.bar.s-missed`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="report-table"]`)))
 	require.Equal(t, "2", a.text(`[data-testid="report-table"] tbody tr td:nth-child(2)`), "calls of the day")
+	// A new call updates the report, live.
+	a.postCall(token, "i-2", "+919876500003", "inbound", time.Now())
+	require.Eventually(t, func() bool { return a.text(`[data-testid="report-table"] tbody tr td:nth-child(2)`) == "3" },
+		10*time.Second, 100*time.Millisecond)
 	a.do(chromedp.SetValue(chromedp.CSS(`[data-testid="report-group"]`), "device"),
 		chromedp.Click(chromedp.CSS(`[data-testid="report-apply"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="report-table"] tbody tr td:first-child`)))

@@ -324,6 +324,18 @@ function onEvent(ev) {
   applyEvent(ev);
 }
 
+// refreshSoon runs fn once, REFRESH_MS after the first of a burst of calls with the same key:
+// views computed by the server follow live events without a request per event.
+const REFRESH_MS = 2000;
+const refreshTimers = new Map();
+function refreshSoon(key, fn) {
+  if (refreshTimers.has(key)) return;
+  refreshTimers.set(key, setTimeout(() => {
+    refreshTimers.delete(key);
+    Promise.resolve(fn()).catch(() => {});
+  }, REFRESH_MS));
+}
+
 const dirty = new Set();
 let frame = 0;
 function invalidate(...parts) {
@@ -375,6 +387,7 @@ function applyEvent(ev) {
     case 'call.failed':
       state.calls.set(d.id, { ...state.calls.get(d.id), ...d });
       invalidate('calls', 'grid', 'stats');
+      if (state.view === 'reports' && state.report.loaded) refreshSoon('report', () => loadReport(null, true));
       break;
     case 'review.created':
     case 'review.resolved':
@@ -398,6 +411,8 @@ function applyEvent(ev) {
       if (key) {
         if (ev.type !== 'recovery.updated') d.sla_breached = true;
         state.recovery.cases.set(key, { ...state.recovery.cases.get(key), ...d });
+        // The summary (rates, medians) is the server's: read it again, at most every few seconds.
+        if (state.view === 'recovery') refreshSoon('recovery', () => loadRecovery().then(renderRecovery));
         if (ev.type !== 'recovery.updated') toast(`SLA breached: ${showNumber(d.e164 || d.number_e164)} is still waiting for a callback`, 'warn');
         else if (d.status === 'recovered' && state.view === 'recovery') toast(`Recovered: ${showNumber(d.e164 || d.number_e164)} was reached`, 'ok');
       }
@@ -536,7 +551,7 @@ function deviceCard(d, counts = { total: 0 }, now) {
     ? h('div', { class: ['device-assignment', !a && 'missing'], testid: 'device-assignment' }, a ? assignmentText(a) : 'No campaign assignment')
     : null,
   h('div', { class: 'device-counts', testid: 'device-calls-today', data: { total: String(counts.total || 0) } },
-    h('strong', {}, String(counts.total || 0)), ` calls ${PERIOD_LABEL[state.period]}`,
+    h('strong', {}, String(counts.total || 0)), ` ${counts.total === 1 ? 'call' : 'calls'} ${PERIOD_LABEL[state.period]}`,
     counts.total ? h('span', { class: 'muted' }, ` · ${counts.inbound || 0} answered · ${counts.missed || 0} missed · ${counts.outbound || 0} out`) : null),
   h('div', { class: 'device-foot muted' },
     h('span', { testid: 'device-last-seen', data: { rel: d.last_seen_at || '' } }, isZeroTime(d.last_seen_at) ? 'Never seen' : `Seen ${relTime(d.last_seen_at, now)}`),
@@ -970,10 +985,11 @@ function breached(c) {
 
 // ---------------------------------------------------------------- reports
 
-async function loadReport(e) {
+/** loadReport reads and draws the report; quiet (a live refresh) keeps the old one on screen meanwhile. */
+async function loadReport(e, quiet = false) {
   if (e) e.preventDefault();
   const body = $('report-body');
-  replace(body, h('p', { class: 'muted' }, 'Loading…'));
+  if (!quiet) replace(body, h('p', { class: 'muted' }, 'Loading…'));
   const group = $('report-group').value;
   let r;
   try {
