@@ -6,8 +6,8 @@
 //	go run ./examples/devicesim -pair 4F7K-2Q9M,rep:8XJ3-PL2D            # phones a manager created
 //
 // With the admin token (LEADCALL_ADMIN_TOKEN) it creates -n devices through the manager API —
-// campaign phones assigned the sandbox Lead Source "Sandbox Campaign" and sales reps' phones,
-// with nicknames — and enrolls each with its pairing code. With -pair it enrolls the phones a
+// campaign phones assigned the sandbox Lead Source "Sandbox Campaign", and sales reps' phones,
+// each carried by a rep it creates — and enrolls each with its pairing code. With -pair it enrolls the phones a
 // manager created in the dashboard instead, with their pairing codes ("rep:CODE" plays a sales
 // rep's phone, "campaign:CODE" or a bare code a campaign phone); it needs no admin token then.
 //
@@ -259,6 +259,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return errors.Join(errs...)
 }
 
+// repNames name the sales reps devicesim creates for the reps' phones.
+var repNames = []string{"Priya", "Arjun", "Kavya", "Rohan", "Ananya", "Vikram", "Meera", "Aditya"}
+
 // provision pairs the -pair codes, or creates and pairs -n devices: campaign phones first, at
 // least one of each kind when there are two or more.
 func provision(ctx context.Context, c *simclient.Client, cfg Config) ([]*simclient.Device, error) {
@@ -283,7 +286,9 @@ func provision(ctx context.Context, c *simclient.Client, cfg Config) ([]*simclie
 		if i < campaigns {
 			spec.Kind, spec.Nickname, spec.LeadSource = simclient.KindCampaign, fmt.Sprintf("Ads line %d", i+1), LeadSource
 		} else {
-			spec.Kind, spec.Nickname = simclient.KindSalesRep, fmt.Sprintf("Rep phone %d", i-campaigns+1)
+			name := repNames[(i-campaigns)%len(repNames)]
+			spec.Kind, spec.Nickname = simclient.KindSalesRep, fmt.Sprintf("%s's phone", name)
+			spec.RepName, spec.RepEmail = name, fmt.Sprintf("%s.%d@example.com", strings.ToLower(name), i-campaigns+1)
 		}
 		d, err := c.Provision(ctx, spec)
 		if err != nil {

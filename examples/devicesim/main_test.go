@@ -124,6 +124,17 @@ func TestRunAgainstSandbox(t *testing.T) {
 	require.Zero(t, rejected)
 	require.GreaterOrEqual(t, heartbeats, 4, "a heartbeat per device at least")
 
+	devices, err := c.Devices(t.Context())
+	require.NoError(t, err)
+	require.Len(t, devices, 4)
+	for _, d := range devices {
+		require.True(t, d.Paired, d.Nickname)
+		require.False(t, d.LastSeenAt.IsZero(), "%s sent heartbeats", d.Nickname)
+		if d.Kind == "sales_rep" {
+			require.NotEmpty(t, d.RepID, "a rep carries %s", d.Nickname)
+		}
+	}
+
 	all := listCalls(t, c, nil)
 	require.Len(t, all, made, "the server stored each call once")
 	kinds := map[string]int{}

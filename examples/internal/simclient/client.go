@@ -300,3 +300,27 @@ func (c *Client) Calls(ctx context.Context, query url.Values) (*httpapi.Page[htt
 	}
 	return &out, nil
 }
+
+// CreateRep creates a sales rep (POST /v1/reps).
+func (c *Client) CreateRep(ctx context.Context, req httpapi.RepRequest) (*leadcall.Rep, error) {
+	var out leadcall.Rep
+	if _, _, err := c.do(ctx, http.MethodPost, "/v1/reps", c.cfg.AdminToken, req, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// SetDeviceRep makes repID the rep who carries the device (PATCH /v1/devices/{id}).
+func (c *Client) SetDeviceRep(ctx context.Context, deviceID, repID string) error {
+	_, _, err := c.do(ctx, http.MethodPatch, "/v1/devices/"+url.PathEscape(deviceID), c.cfg.AdminToken, map[string]string{"rep_id": repID}, nil)
+	return err
+}
+
+// Devices lists the org's devices (GET /v1/devices).
+func (c *Client) Devices(ctx context.Context) ([]httpapi.DeviceView, error) {
+	var out []httpapi.DeviceView
+	if _, _, err := c.do(ctx, http.MethodGet, "/v1/devices", c.cfg.AdminToken, nil, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -14,9 +14,11 @@ type Device struct {
 	Token              string // the device token; never printed
 }
 
-// DeviceSpec describes a phone to create. LeadSource, when set, is assigned to it from now on.
+// DeviceSpec describes a phone to create. LeadSource, when set, is assigned to it from now on;
+// RepName, when set, names a sales rep created to carry it.
 type DeviceSpec struct {
 	Nickname, Kind, SIM, LeadSource string
+	RepName, RepEmail               string
 }
 
 // Provision creates the device through the manager API, assigns its Lead Source, and enrolls
@@ -25,6 +27,15 @@ func (c *Client) Provision(ctx context.Context, spec DeviceSpec) (*Device, error
 	created, err := c.CreateDevice(ctx, httpapi.DeviceRequest{Nickname: spec.Nickname, Kind: spec.Kind})
 	if err != nil {
 		return nil, fmt.Errorf("create device %q: %w", spec.Nickname, err)
+	}
+	if spec.RepName != "" {
+		rep, err := c.CreateRep(ctx, httpapi.RepRequest{Name: spec.RepName, Email: spec.RepEmail})
+		if err != nil {
+			return nil, fmt.Errorf("create rep for %q: %w", spec.Nickname, err)
+		}
+		if err := c.SetDeviceRep(ctx, created.ID, rep.ID); err != nil {
+			return nil, fmt.Errorf("give %q its rep: %w", spec.Nickname, err)
+		}
 	}
 	if spec.LeadSource != "" {
 		if _, err := c.SetAssignment(ctx, created.ID, httpapi.AssignmentRequest{LeadSource: spec.LeadSource}); err != nil {
