@@ -180,13 +180,19 @@ func (s *Store) LeadsCreatedFor(ctx context.Context, orgID, e164 string) ([]stri
 	if err := s.usable(ctx, op); err != nil {
 		return nil, err
 	}
-	if err := requireOrg(ctx, s.pool, op, orgID); err != nil {
-		return nil, s.wrap(ctx, op, err)
-	}
 	if e164 == "" {
+		if err := requireOrg(ctx, s.pool, op, orgID); err != nil {
+			return nil, s.wrap(ctx, op, err)
+		}
 		return []string{}, nil
 	}
-	out, err := collect(ctx, s.pool, scanString, `
+	// One round trip: whether the org exists, and its Leads for the number.
+	var (
+		orgExists bool
+		out       []string
+	)
+	err := s.pool.QueryRow(ctx, `
+		SELECT EXISTS (SELECT 1 FROM orgs WHERE id = $1), ARRAY(
 		SELECT lead_id FROM (
 			SELECT c.crm_lead_id AS lead_id, c.started_at AS at, c.id AS call_id
 			FROM calls c
@@ -198,11 +204,17 @@ func (s *Store) LeadsCreatedFor(ctx context.Context, orgID, e164 string) ([]stri
 			WHERE c.org_id = $1 AND c.number_e164 = $2 AND a.op IN ($4, $7) AND a.outcome IN ($5, $6) AND a.crm_id <> ''
 		) leads
 		GROUP BY lead_id
-		ORDER BY MIN(at), MIN(call_id), lead_id`,
+		ORDER BY MIN(at), MIN(call_id), lead_id)`,
 		orgID, e164, string(leadcall.OutcomeCreatedLead), string(leadcall.OpCreateLead),
-		string(leadcall.AttemptSuccess), string(leadcall.AttemptAdopt), string(leadcall.OpCreateBundle))
+		string(leadcall.AttemptSuccess), string(leadcall.AttemptAdopt), string(leadcall.OpCreateBundle)).Scan(&orgExists, &out)
+	if err == nil && !orgExists {
+		err = notFound(op, "org %q not found", orgID)
+	}
 	if err != nil {
 		return nil, s.wrap(ctx, op, err)
+	}
+	if out == nil {
+		out = []string{}
 	}
 	return out, nil
 }

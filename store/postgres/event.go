@@ -1,9 +1,9 @@
 package postgres
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
@@ -79,78 +79,93 @@ type notifyPayload struct {
 // 8000 bytes; a longer ID is sent as "" (the listener then checks every org it follows).
 const maxNotifyOrgID = 4000
 
+// insertEventsSQL appends events in one statement, so that the org's event lock is held for
+// as short a time as possible: from this statement to the commit, whose WAL flush every
+// event-appending transaction of the org waits for in turn. It locks the orgs' event_locks
+// rows in org order ($1, sorted; so two batches never deadlock), and only then (e is
+// correlated with the lock's count, so no ID is drawn before every lock is held) draws one ID
+// per event from event_ids in the order of the arrays ($2..$6), inserts the rows, and queues
+// one notification per org on $8 with the org's last ID (an org ID longer than $9 bytes is
+// sent as ""). It returns how many orgs it locked (fewer than $7: an org does not exist, and
+// nothing was inserted), the IDs in input order, and the notifications queued.
+const insertEventsSQL = `
+	WITH l AS MATERIALIZED (
+		SELECT count(*) AS n
+		FROM (SELECT org_id FROM event_locks WHERE org_id = ANY($1::text[]) ORDER BY org_id FOR UPDATE) x
+	), e AS MATERIALIZED (
+		SELECT u.ord, nextval('event_ids') AS id, u.org_id, u.type, u.at, u.call_id, u.data
+		FROM l CROSS JOIN LATERAL (
+			SELECT * FROM unnest($2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[])
+				WITH ORDINALITY AS v (org_id, type, at, call_id, data, ord)
+			WHERE l.n = $7
+		) u
+		ORDER BY u.ord
+	), ins AS (
+		INSERT INTO events (id, org_id, type, at, call_id, data)
+		SELECT id, org_id, type, at, call_id, data FROM e
+	), note AS (
+		SELECT pg_notify($8, json_build_object(
+			'org_id', CASE WHEN octet_length(org_id) > $9 THEN '' ELSE org_id END,
+			'event_id', max(id))::text)
+		FROM e GROUP BY org_id
+	)
+	SELECT (SELECT n FROM l), COALESCE((SELECT array_agg(id ORDER BY ord) FROM e), '{}'), (SELECT count(*) FROM note)`
+
 // insertEvents appends evs (At set) inside tx and sets their IDs; it must be the last thing
-// the transaction does before it commits. It locks the event rows of the orgs involved (in
-// org order, so two batches never deadlock), takes IDs from the event_ids sequence in the
-// order of evs, inserts the rows and queues one notification per org on EventChannel, which
-// PostgreSQL delivers at commit. CodeNotFound when an org does not exist.
+// the transaction does before it commits (see insertEventsSQL: it takes the orgs' event
+// locks, which are then held until the commit). IDs increase in the order of evs; PostgreSQL
+// delivers the notifications at commit. CodeNotFound when an org does not exist.
 func insertEvents(ctx context.Context, tx pgx.Tx, evs []leadcall.Event) error {
 	if len(evs) == 0 {
 		return nil
 	}
 	orgs := make([]string, 0, 1)
-	for _, ev := range evs {
-		orgs = append(orgs, ev.OrgID)
-	}
-	slices.Sort(orgs)
-	orgs = slices.Compact(orgs)
-
-	locked, err := collect(ctx, tx, scanString,
-		`SELECT org_id FROM event_locks WHERE org_id = ANY($1) ORDER BY org_id FOR UPDATE`, orgs)
-	if err != nil {
-		return err
-	}
-	if len(locked) != len(orgs) {
-		for _, o := range orgs {
-			if !slices.Contains(locked, o) {
-				return notFound("postgres: append events", "org %q not found", o)
-			}
-		}
-	}
-
-	ids, err := collect(ctx, tx, scanInt64, `SELECT nextval('event_ids') FROM generate_series(1, $1)`, len(evs))
-	if err != nil {
-		return err
-	}
-	slices.SortFunc(ids, cmp.Compare)
-
 	var (
-		idCol, callCol  = make([]int64, len(evs)), make([]*int64, len(evs))
-		atCol           = make([]int64, len(evs))
 		orgCol, typeCol = make([]string, len(evs)), make([]string, len(evs))
+		atCol, callCol  = make([]int64, len(evs)), make([]*int64, len(evs))
 		dataCol         = make([]*string, len(evs))
-		last            = map[string]int64{}
 	)
 	for i := range evs {
 		ev := &evs[i]
-		ev.ID = ids[i]
-		idCol[i], orgCol[i], typeCol[i], atCol[i], callCol[i] = ev.ID, ev.OrgID, string(ev.Type), ev.At.UnixMilli(), nullID(ev.CallID)
+		orgs = append(orgs, ev.OrgID)
+		orgCol[i], typeCol[i], atCol[i], callCol[i] = ev.OrgID, string(ev.Type), ev.At.UnixMilli(), nullID(ev.CallID)
 		if len(ev.Data) > 0 {
 			d := string(ev.Data)
 			dataCol[i] = &d
 		}
-		last[ev.OrgID] = ev.ID
 	}
-	payloads := make([]string, 0, len(orgs))
-	for _, o := range orgs {
-		p := notifyPayload{OrgID: o, EventID: last[o]}
-		if len(o) > maxNotifyOrgID {
-			p.OrgID = ""
-		}
-		b, err := json.Marshal(p)
+	slices.Sort(orgs)
+	orgs = slices.Compact(orgs)
+
+	var (
+		locked, notified int
+		ids              []int64
+	)
+	err := tx.QueryRow(ctx, insertEventsSQL, orgs, orgCol, typeCol, atCol, callCol, dataCol, len(orgs),
+		EventChannel, maxNotifyOrgID).Scan(&locked, &ids, &notified)
+	if err != nil {
+		return err
+	}
+	if locked != len(orgs) {
+		found, err := collect(ctx, tx, scanString, `SELECT org_id FROM event_locks WHERE org_id = ANY($1)`, orgs)
 		if err != nil {
 			return err
 		}
-		payloads = append(payloads, string(b))
+		for _, o := range orgs {
+			if !slices.Contains(found, o) {
+				return notFound("postgres: append events", "org %q not found", o)
+			}
+		}
+		return fmt.Errorf("postgres: append events: locked %d of %d orgs", locked, len(orgs))
 	}
-	_, err = tx.Exec(ctx, `
-		WITH ins AS (
-			INSERT INTO events (id, org_id, type, at, call_id, data)
-			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::text[])
-		)
-		SELECT pg_notify($7, p) FROM unnest($8::text[]) AS p`,
-		idCol, orgCol, typeCol, atCol, callCol, dataCol, EventChannel, payloads)
-	return err
+	if len(ids) != len(evs) || !slices.IsSorted(ids) || notified != len(orgs) {
+		return fmt.Errorf("postgres: append events: got IDs %v and %d notifications for %d events of %d orgs",
+			ids, notified, len(evs), len(orgs))
+	}
+	for i := range evs {
+		evs[i].ID = ids[i]
+	}
+	return nil
 }
 
 func scanString(r pgx.Row) (string, error) {

@@ -5,7 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"regexp"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -241,11 +243,18 @@ func storeSyncState(ctx context.Context, tx pgx.Tx, callID int64, st *leadcall.C
 	return err
 }
 
-// storeFinalSyncState is storeSyncState plus the call's final sync status, in one statement.
-func storeFinalSyncState(ctx context.Context, tx pgx.Tx, callID int64, st *leadcall.CallSyncState, status leadcall.SyncStatus, lastError string) error {
-	_, err := tx.Exec(ctx, syncStateSQL+`, sync_status = $8, last_error = $9 WHERE id = $10`,
-		append(syncStateArgs(st), string(status), lastError, callID)...)
-	return err
+// storeFinalSyncState is storeSyncState plus the call's final sync status, in one statement
+// that also returns the stored call (for the completion event).
+func storeFinalSyncState(ctx context.Context, tx pgx.Tx, op, orgID string, callID int64, st *leadcall.CallSyncState, status leadcall.SyncStatus, lastError string) (*leadcall.Call, error) {
+	c, err := scanCall(tx.QueryRow(ctx, syncStateSQL+`, sync_status = $8, last_error = $9 WHERE id = $10 AND org_id = $11
+		RETURNING `+callColumns, append(syncStateArgs(st), string(status), lastError, callID, orgID)...))
+	if noRows(err) {
+		return nil, notFound(op, "call %d not found", callID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
 }
 
 // AdvanceJob moves a job to step and, when st is non-nil, stores the call's sync state
@@ -296,30 +305,50 @@ func (s *Store) RecordIntent(ctx context.Context, f leadcall.Fence, a *leadcall.
 	started := s.orNow(a.StartedAt)
 	var id int64
 	var attempt int
-	err := s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
-		fj, err := fence(ctx, tx, op, f, step, s.now())
-		if err != nil {
-			return err
+	// One statement, so one round trip and no explicit transaction: the fence (the job's
+	// UPDATE, which holds its row lock until the statement commits), the call's sync state
+	// and the attempt's row are written together or not at all.
+	sql, args := recordIntentSQL(f, a, step, st, s.now(), started)
+	err := s.statement(ctx, op, func(ctx context.Context) error {
+		err := s.pool.QueryRow(ctx, sql, args...).Scan(&id, &attempt)
+		if noRows(err) {
+			return leaseLost(op, f.JobID)
 		}
-		if st != nil {
-			if err := storeSyncState(ctx, tx, fj.callID, st); err != nil {
-				return err
-			}
-		}
-		attempt = a.Attempt
-		if attempt == 0 {
-			attempt = fj.attempt
-		}
-		return tx.QueryRow(ctx,
-			`INSERT INTO sync_attempts (job_id, call_id, attempt, lease_token, op, entity_key, request_hash, started_at)
-			 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			f.JobID, fj.callID, attempt, f.LeaseToken, string(a.Op), a.EntityKey, a.RequestHash, started.UnixMilli()).Scan(&id)
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	a.ID, a.JobID, a.LeaseToken, a.Attempt, a.StartedAt = id, f.JobID, f.LeaseToken, attempt, sqlshared.TruncMS(started)
 	return nil
+}
+
+// placeholder matches a $N parameter of a statement.
+var placeholder = regexp.MustCompile(`\$[0-9]+`)
+
+// recordIntentSQL is RecordIntent's statement: the fence, the call's sync state (when st is
+// non-nil) and the attempt's insert, as data-modifying CTEs of one INSERT. It returns no
+// row when f no longer holds the lease.
+func recordIntentSQL(f leadcall.Fence, a *leadcall.SyncAttempt, step leadcall.JobStep, st *leadcall.CallSyncState, now, started time.Time) (string, []any) {
+	args := []any{string(step), now.UnixMilli(), f.JobID, f.LeaseToken, a.Attempt, string(a.Op), a.EntityKey, a.RequestHash, started.UnixMilli()}
+	state := ""
+	if st != nil {
+		// syncStateSQL numbers its arguments $1..$7: shift them after ours.
+		shift := len(args)
+		set := placeholder.ReplaceAllStringFunc(syncStateSQL, func(p string) string {
+			n, _ := strconv.Atoi(p[1:])
+			return "$" + strconv.Itoa(n+shift)
+		})
+		state = `, s AS (` + set + ` FROM f WHERE calls.id = f.call_id)`
+		args = append(args, syncStateArgs(st)...)
+	}
+	return `WITH f AS (
+			UPDATE outbox SET step = CASE WHEN $1 = '' THEN step ELSE $1 END, updated_at = $2
+			WHERE id = $3 AND lease_token = $4 AND state = 'running'
+			RETURNING call_id, attempt)` + state + `
+		INSERT INTO sync_attempts (job_id, call_id, attempt, lease_token, op, entity_key, request_hash, started_at)
+		SELECT $3, f.call_id, CASE WHEN $5::bigint = 0 THEN f.attempt ELSE $5::bigint END, $4, $6, $7, $8, $9 FROM f
+		RETURNING id, attempt`, args
 }
 
 // FinishAttempt stores the result of attempt a.ID (an attempt of f's job, CodeNotFound
@@ -355,8 +384,16 @@ func (s *Store) FinishAttempt(ctx context.Context, f leadcall.Fence, a *leadcall
 // finishAttemptTx stores the result of attempt a.ID of f's job. The caller holds the job's
 // row lock (fence), so two results for one attempt cannot race.
 func finishAttemptTx(ctx context.Context, tx pgx.Tx, op string, f leadcall.Fence, a *leadcall.SyncAttempt, finished time.Time) error {
+	tag, err := tx.Exec(ctx,
+		`UPDATE sync_attempts SET finished_at = $1, outcome = $2, error_code = $3, crm_id = $4, error = $5
+		 WHERE id = $6 AND job_id = $7 AND finished_at IS NULL`,
+		finished.UnixMilli(), string(a.Outcome), a.ErrorCode, a.CRMID, a.Error, a.ID, f.JobID)
+	if err != nil || tag.RowsAffected() == 1 {
+		return err
+	}
+	// Nothing updated: say why (the uncommon path costs the extra round trip).
 	var done *int64
-	err := tx.QueryRow(ctx, `SELECT finished_at FROM sync_attempts WHERE id = $1 AND job_id = $2`,
+	err = tx.QueryRow(ctx, `SELECT finished_at FROM sync_attempts WHERE id = $1 AND job_id = $2`,
 		a.ID, f.JobID).Scan(&done)
 	if noRows(err) {
 		return notFound(op, "attempt %d of job %d not found", a.ID, f.JobID)
@@ -364,13 +401,7 @@ func finishAttemptTx(ctx context.Context, tx pgx.Tx, op string, f leadcall.Fence
 	if err != nil {
 		return err
 	}
-	if done != nil {
-		return conflict(op, "attempt %d already has a result", a.ID)
-	}
-	_, err = tx.Exec(ctx,
-		`UPDATE sync_attempts SET finished_at = $1, outcome = $2, error_code = $3, crm_id = $4, error = $5 WHERE id = $6`,
-		finished.UnixMilli(), string(a.Outcome), a.ErrorCode, a.CRMID, a.Error, a.ID)
-	return err
+	return conflict(op, "attempt %d already has a result", a.ID)
 }
 
 // LastAttempt returns the job's most recent attempt (highest ID) for op, or nil when there
@@ -482,10 +513,7 @@ func (s *Store) CompleteJob(ctx context.Context, f leadcall.Fence, p *leadcall.C
 				return err
 			}
 		}
-		if err := storeFinalSyncState(ctx, tx, callID, &st, status, p.LastError); err != nil {
-			return err
-		}
-		c, err := callByID(ctx, tx, op, orgID, callID)
+		c, err := storeFinalSyncState(ctx, tx, op, orgID, callID, &st, status, p.LastError)
 		if err != nil {
 			return err
 		}

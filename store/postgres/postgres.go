@@ -293,6 +293,23 @@ func (s *Store) write(ctx context.Context, op string, fn func(ctx context.Contex
 	return s.wrap(ctx, op, err)
 }
 
+// statement runs fn, which sends one statement outside any explicit transaction (the
+// statement is its own transaction: one round trip, one commit), with write's retries and
+// error wrapping.
+func (s *Store) statement(ctx context.Context, op string, fn func(ctx context.Context) error) error {
+	if err := s.usable(ctx, op); err != nil {
+		return err
+	}
+	var err error
+	for range maxTxAttempts {
+		err = fn(ctx)
+		if err == nil || !retryable(err) || ctx.Err() != nil {
+			break
+		}
+	}
+	return s.wrap(ctx, op, err)
+}
+
 // querier is what reads need: the pool, or a transaction inside a write.
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
