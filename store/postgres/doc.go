@@ -19,6 +19,20 @@
 // flushed to the WAL even on a server whose default is off. Open warns through Config.Logger
 // when the server runs with fsync off.
 //
+// Sizing the pool: every store call holds one pooled connection for its duration (a write for
+// its transaction's round trips and commit), so a replica needs about as many connections as
+// it has concurrent store calls: the Engine's sync workers (leadcall.Config.Workers), the
+// HTTP requests being served, the live stream's reads and the shared rate limiter's
+// statements. Calls beyond MaxConns wait for a free connection (bounded by their context).
+// Subscribe and Listen use one connection of their own, outside the pool. The sum over all
+// replicas (MaxConns + 1 each) must stay below the server's max_connections (100 by default)
+// minus its reserved slots; put a pooler such as PgBouncer in session mode in between when it
+// would not. Set the pool with Config.MaxConns and friends, or in the DSN:
+//
+//	postgres://leadcall:secret@db.internal/leadcall?pool_max_conns=16&pool_max_conn_idle_time=5m
+//
+// The reference server (examples/server) takes the DSN as -db, so its pool is set there.
+//
 // # Concurrency
 //
 // Every write is one transaction at read committed, pinned explicitly whatever the server's
@@ -57,6 +71,14 @@
 // them from any replica; they are wake-ups, and the events are read with Events. PostgreSQL
 // serialises the commits of notifying transactions, which bounds event-writing commits per
 // second for the whole database by the WAL flush latency.
+//
+// That is the main cost of this store next to store/sqlite: the org's event lock (and the
+// NOTIFY queue's lock) are held through each event-appending commit's WAL flush, so those
+// commits (one per synced call) take turns instead of sharing a flush as SQLite's group
+// commit lets them. To keep the turn short, the lock, the IDs, the insert and the
+// notification are one statement, right before the commit, and the sync path's other writes
+// are few round trips (RecordIntent is a single statement). See the README's Performance
+// table for the measured figures.
 //
 // # Schema and migrations
 //
