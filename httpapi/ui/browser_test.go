@@ -296,12 +296,17 @@ func TestBrowserDevicePanelEditsPhoneAndOwnerMapping(t *testing.T) {
 	)
 	require.Equal(t, "Ahmed's Phone", a.text(card(id)+` [data-testid="device-name"]`))
 	require.Equal(t, "Priya Shah", a.text(card(id)+` [data-testid="device-rep"]`))
+	// Deactivated: the card stays, marked.
+	a.click(`[data-testid="panel-active"]`)
+	a.click(`[data-testid="panel-save"]`)
+	a.do(chromedp.WaitVisible(chromedp.CSS(card(id) + ` [data-testid="device-flag"][data-flag="inactive"]`)))
 	var devices []httpapi.DeviceView
 	a.call("GET", "/v1/devices", "", nil, http.StatusOK, &devices)
 	require.Len(t, devices, 1)
 	require.Equal(t, "Ahmed's Phone", devices[0].Nickname)
 	require.Equal(t, rep.ID, devices[0].RepID)
 	require.Equal(t, "sales_rep", string(devices[0].Kind))
+	require.False(t, devices[0].Active)
 
 	// Owner mapping: the rep gets the CRM user.
 	var users []httpapi.CRMUser

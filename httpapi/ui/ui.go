@@ -8,12 +8,18 @@
 //
 // # Authentication in the browser
 //
-// The page signs in with POST /v1/auth/login (an HttpOnly session cookie) and sends every API
-// request with credentials "same-origin". Where that route is absent (404) it offers the
-// bootstrap admin token or an API token instead: the token is kept in sessionStorage (gone when
-// the tab closes), sent as "Authorization: Bearer", and offered to the live stream as the
-// "bearer.<token>" WebSocket subprotocol. The strict CSP is what makes holding a token in the
-// page acceptable: no injected script can run to read it.
+// The page signs in with email and password (POST /v1/auth/login, which sets the HttpOnly
+// session cookie) and sends every API request with credentials "same-origin"; the live stream
+// goes with the same cookie. A person may sign in with a personal API token or the bootstrap
+// admin token instead (and must, on a server without users): the token is kept in
+// sessionStorage (this tab only, gone when it closes or on sign-out), sent as "Authorization:
+// Bearer", and offered to the live stream as the "bearer.<token>" WebSocket subprotocol, since
+// a browser cannot set headers there. Holding a token in the page is acceptable because
+// nothing can run in it but its own modules: the CSP refuses inline and foreign scripts, and
+// the modules build DOM nodes from data, never markup (both checked by the tests).
+//
+// Reps see their own phones and calls only (the server scopes every answer and the stream), with
+// caller numbers masked, and no controls that change anything.
 package ui
 
 import (

@@ -644,7 +644,7 @@ function renderPanel(full = false) {
           h('option', { value: 'campaign', selected: d.kind === 'campaign' }, 'Campaign phone (a number in your ads)'),
           h('option', { value: 'sales_rep', selected: d.kind === 'sales_rep' }, 'Sales-rep phone (used for callbacks)'))),
       h('label', {}, 'Rep', h('select', { id: 'panel-rep', testid: 'panel-rep', disabled: ro }, repOptions(d.rep_id))),
-      h('label', { class: 'check' }, h('input', { id: 'panel-active', testid: 'panel-active', type: 'checkbox', checked: d.active, disabled: !isAdmin() }),
+      h('label', { class: 'check' }, h('input', { id: 'panel-active', testid: 'panel-active', type: 'checkbox', checked: d.active, disabled: ro }),
         'Active (deactivating frees a seat; history stays)'),
       ro ? null : h('button', { type: 'submit', class: 'primary', testid: 'panel-save' }, 'Save phone')),
     d.kind === 'campaign' ? h('form', { class: 'panel-section', testid: 'panel-assign-form', on: { submit: (e) => saveAssignment(e, d.id) } },
@@ -738,8 +738,8 @@ async function saveDevice(e, id) {
   e.preventDefault();
   const btn = e.submitter;
   if (btn) btn.disabled = true;
-  const body = { nickname: $('panel-nickname').value.trim(), kind: $('panel-kind').value, rep_id: $('panel-rep').value || null };
-  if (isAdmin()) body.active = $('panel-active').checked;
+  const body = { nickname: $('panel-nickname').value.trim(), kind: $('panel-kind').value, rep_id: $('panel-rep').value || null,
+    active: $('panel-active').checked };
   try {
     const d = await api('PATCH', `/v1/devices/${encodeURIComponent(id)}`, body);
     const kindChanged = state.devices.get(id)?.kind !== d.kind;
