@@ -42,7 +42,6 @@ func (s *Server) listRecovery(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A rep sees the cases credited to or recovered by their devices.
-	f.RepID = s.repScope(r)
 	f.RepID = s.repScope(r) // a rep sees the cases of their devices only
 	cases, sum, err := s.eng.RecoveryCases(r.Context(), s.orgID(r), f)
 	if err != nil {
