@@ -35,8 +35,10 @@
 // (admin > manager > rep). Admins do everything; managers everything but users, other users'
 // API tokens and PUT /v1/settings; reps only read: GET /v1/devices (their devices:
 // Device.RepID), GET /v1/devices/{id}/assignments of those, GET /v1/calls and /v1/calls.csv
-// (calls whose RepID is theirs), GET /v1/review (items of those calls), and the live stream
-// (see repFilter: events of their calls and devices only). Another rep's device is 404 to a rep,
+// (calls whose RepID is theirs), GET /v1/review (items of those calls), GET /v1/recovery (cases
+// credited to or recovered by their devices), GET /v1/reports/summary (their devices' calls),
+// and the live stream (see repFilter: events of their calls and devices only); reps may also
+// sign out and manage their own API tokens. Another rep's device is 404 to a rep,
 // and so is any ID of another org. A request authenticated by the session cookie that changes
 // state (not GET, HEAD or OPTIONS) must carry Sec-Fetch-Site: same-origin or an Origin whose
 // host is the request's Host or matches Config.TrustedOrigins, else 403 forbidden_origin; a
@@ -64,6 +66,7 @@
 //	    the cases credited to or recovered by their devices)
 //	POST /v1/backfill {from, to, device_ids, dry_run} (manager: 200 with the planned writes for
 //	    a dry run, 202 with a backfill_id for a real one; backfill.progress/done events follow)
+//	GET /v1/stream (WebSocket, mounted by WithStream)
 //	GET /, GET /ui/{asset}: the Command Center dashboard (package ui), under a strict CSP
 //
 // GET /readyz answers 200 when the store and the CRM answer (Readiness), 503 otherwise; the CRM
