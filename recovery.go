@@ -237,8 +237,12 @@ func buildCases(m *recovery.Matcher, calls []Call, now time.Time) ([]recovery.Ca
 		if _, dup := byID[c.ID]; dup || c.NumberE164 == "" {
 			continue
 		}
+		rc := RecoveryCall(c)
+		if rc.Validate() != nil {
+			continue // a stored call recovery cannot read must not hide every other case
+		}
 		byID[c.ID] = c
-		in = append(in, RecoveryCall(c))
+		in = append(in, rc)
 	}
 	cases, err := m.Build(in, now)
 	if err != nil {
