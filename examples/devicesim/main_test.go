@@ -183,31 +183,26 @@ func TestInterrupt(t *testing.T) {
 	srv, c := startSandbox(t)
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var errOut bytes.Buffer
-	// Ctrl-C comes half a second after the phones start calling.
-	out := &interruptAfter{cue: "Ctrl-C to stop", after: 500 * time.Millisecond, cancel: cancel}
+	go func() {
+		// Ctrl-C comes a moment after both phones' first heartbeats, which precede their calls.
+		for ctx.Err() == nil {
+			ds, err := c.Devices(ctx)
+			if err == nil && len(ds) == 2 && !ds[0].LastSeenAt.IsZero() && !ds[1].LastSeenAt.IsZero() {
+				time.Sleep(300 * time.Millisecond)
+				cancel()
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	var out, errOut bytes.Buffer
 	// Flushing every 10 s, the phones still hold every call when Ctrl-C comes.
-	err := run(ctx, []string{"-url", srv.URL(), "-n", "2", "-rate", "1200", "-flush", "10s", "-seed", "3"}, adminEnv, out, &errOut)
+	err := run(ctx, []string{"-url", srv.URL(), "-n", "2", "-rate", "30000", "-flush", "10s", "-seed", "3"}, adminEnv, &out, &errOut)
 	require.NoError(t, err, "stderr: %s", errOut.String())
 	made, accepted, duplicate, _, _ := counts(t, out.String())
 	require.Positive(t, made)
 	require.Equal(t, made, accepted+duplicate, "the calls held at Ctrl-C were uploaded")
 	require.Len(t, listCalls(t, c, nil), made)
-}
-
-// interruptAfter is stdout that cancels the run a while after cue is printed.
-type interruptAfter struct {
-	bytes.Buffer
-	cue    string
-	after  time.Duration
-	cancel context.CancelFunc
-}
-
-func (w *interruptAfter) Write(p []byte) (int, error) {
-	if strings.Contains(string(p), w.cue) {
-		time.AfterFunc(w.after, w.cancel)
-	}
-	return w.Buffer.Write(p)
 }
 
 // TestPairingCodes: phones a manager created are enrolled with their codes, without the admin
@@ -222,13 +217,13 @@ func TestPairingCodes(t *testing.T) {
 		codes = append(codes, p.PairingCode)
 	}
 	var out, errOut bytes.Buffer
-	err := run(t.Context(), []string{"-url", srv.URL(), "-pair", codes[0] + ",rep:" + codes[1], "-rate", "1200", "-duration", "700ms",
+	err := run(t.Context(), []string{"-url", srv.URL(), "-pair", codes[0] + ",rep:" + codes[1], "-rate", "6000", "-max-calls", "10", "-duration", "20s",
 		"-flush", "100ms", "-seed", "5"}, func(string) string { return "" }, &out, &errOut)
 	require.NoError(t, err, "stderr: %s", errOut.String())
 	require.Regexp(t, `(?m)^device dev_[0-9a-f]+ campaign +"Paired phone 1" paired$`, out.String())
 	require.Regexp(t, `(?m)^device dev_[0-9a-f]+ sales_rep +"Paired phone 2" paired$`, out.String())
 	made, accepted, duplicate, _, _ := counts(t, out.String())
-	require.Positive(t, made)
+	require.Equal(t, 10, made)
 	require.Equal(t, made, accepted+duplicate, "a batch cut short by Ctrl-C or -duration is re-sent: duplicates")
 	require.Len(t, listCalls(t, c, nil), made)
 
@@ -260,4 +255,27 @@ func listCalls(t *testing.T, c *simclient.Client, q url.Values) []httpapi.CallVi
 		}
 		q.Set("cursor", page.NextCursor)
 	}
+}
+
+// FuzzPairFlag: an accepted -pair value yields codes of printable ASCII without spaces, at most
+// maxCodeLen long, each playing a known kind of phone.
+func FuzzPairFlag(f *testing.F) {
+	for _, s := range []string{"ABCD-1234", "rep:WXYZ,campaign:QQ", ",,", "rep:", "AB CD", "é", strings.Repeat("A", 65)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		var p pairings
+		if err := p.Set(v); err != nil {
+			return
+		}
+		require.NotEmpty(t, p)
+		for _, c := range p {
+			require.LessOrEqual(t, len(c.Code), maxCodeLen)
+			require.NotEmpty(t, c.Code)
+			for _, r := range c.Code {
+				require.True(t, r > ' ' && r <= '~', "code %q", c.Code)
+			}
+			require.Contains(t, []string{simclient.KindCampaign, simclient.KindSalesRep}, c.Kind)
+		}
+	})
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/leadcall/leadcall"
 )
 
 func TestParseConfig(t *testing.T) {
@@ -141,4 +143,61 @@ func TestRunPaced(t *testing.T) {
 	require.Zero(t, res.Unaccounted())
 	require.GreaterOrEqual(t, res.PostSeconds, 19.0/40, "20 calls at 40/s take at least 19/40 s")
 	require.LessOrEqual(t, res.CallsPerSec, 40*1.05)
+}
+
+func callEvent(t *testing.T, id int64, typ leadcall.EventType, deviceID, callID string, st leadcall.SyncStatus) leadcall.Event {
+	t.Helper()
+	data, err := json.Marshal(leadcall.Call{DeviceID: deviceID, DeviceCallID: callID, SyncStatus: st})
+	require.NoError(t, err)
+	return leadcall.Event{ID: id, Type: typ, Data: data}
+}
+
+// TestTrackerMatchesEventsWhenever: a call registered before its upload is matched by
+// (device, device call ID) whether its events come before or after the acknowledgement, and
+// events of other devices or of calls never posted do not count.
+func TestTrackerMatchesEventsWhenever(t *testing.T) {
+	t.Parallel()
+	tr := newTracker(map[string]bool{"dev_a": true})
+	sent := time.Now().Add(-time.Second)
+	tr.register("dev_a", []string{"c1", "c2", "c3"}, sent)
+
+	// c1 syncs before the POST's answer comes home.
+	require.NoError(t, tr.event(callEvent(t, 1, leadcall.EventCallIngested, "dev_a", "c1", leadcall.SyncPending)))
+	require.NoError(t, tr.event(callEvent(t, 2, leadcall.EventCallSynced, "dev_a", "c1", leadcall.SyncSynced)))
+	require.Zero(t, tr.openCalls(), "nothing acknowledged yet")
+	tr.acked("dev_a", []string{"c1", "c2", "c3"})
+	require.Equal(t, 2, tr.openCalls(), "c1 settled before its ack")
+
+	require.NoError(t, tr.event(callEvent(t, 3, leadcall.EventCallReview, "dev_a", "c2", leadcall.SyncReview)))
+	require.NoError(t, tr.event(callEvent(t, 4, leadcall.EventCallSynced, "dev_b", "c3", leadcall.SyncSynced)), "another device's call")
+	require.NoError(t, tr.event(callEvent(t, 5, leadcall.EventCallSynced, "dev_a", "c9", leadcall.SyncSynced)), "never posted")
+	require.NoError(t, tr.event(callEvent(t, 6, leadcall.EventCallSynced, "dev_a", "c1", leadcall.SyncSynced)), "a repeat changes nothing")
+	require.Equal(t, 1, tr.openCalls())
+	require.Equal(t, 1, tr.stray)
+
+	c1 := tr.calls[callKey{"dev_a", "c1"}]
+	require.Equal(t, leadcall.SyncSynced, c1.status)
+	require.Positive(t, c1.doneAt.Sub(c1.sentAt), "latency runs from the start of the upload")
+
+	// The stream never brings c3's final event; the API shows it synced.
+	require.False(t, tr.apiStatus("dev_a", "c3", leadcall.SyncPending), "still pending is not final")
+	require.True(t, tr.apiStatus("dev_a", "c3", leadcall.SyncSynced))
+	require.False(t, tr.apiStatus("dev_a", "c2", leadcall.SyncReview), "already settled by the stream")
+	require.Equal(t, 1, tr.settleFromAPI(), "one event missed by the stream")
+	require.Zero(t, tr.openCalls())
+	require.True(t, tr.calls[callKey{"dev_a", "c3"}].doneAt.IsZero(), "no stream latency for it")
+
+	require.ErrorContains(t, tr.event(leadcall.Event{ID: 7, Type: leadcall.EventCallSynced, Data: []byte(`{"device_id":`)}), "event 7")
+	require.NoError(t, tr.event(leadcall.Event{ID: 8, Type: leadcall.EventDeviceSeen, Data: []byte(`not json`)}), "other events are not read")
+}
+
+// TestCallsNotForTheCRM: a call ingested without a sync job settles at once.
+func TestCallsNotForTheCRM(t *testing.T) {
+	t.Parallel()
+	tr := newTracker(map[string]bool{"dev_a": true})
+	tr.register("dev_a", []string{"c1"}, time.Now())
+	tr.acked("dev_a", []string{"c1"})
+	require.NoError(t, tr.event(callEvent(t, 1, leadcall.EventCallIngested, "dev_a", "c1", leadcall.SyncNone)))
+	require.Zero(t, tr.openCalls())
+	require.Equal(t, leadcall.SyncNone, tr.calls[callKey{"dev_a", "c1"}].status)
 }
