@@ -3,11 +3,15 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 
 	"github.com/leadcall/leadcall"
 )
@@ -69,4 +73,29 @@ func FuzzRepFilter(f *testing.F) {
 			require.True(t, mine, "let through: %q", payload)
 		}
 	})
+}
+
+// TestLoginsBeyondTheCapAreRefused: with every password-check slot taken, a login answers 429
+// at once, and works again when a slot frees.
+func TestLoginsBeyondTheCapAreRefused(t *testing.T) {
+	s := &Server{cfg: Config{MaxBodyBytes: 1 << 10, OrgID: "default", Now: time.Now, BcryptCost: 4},
+		logins: newLoginLimiter(rate.Inf, 1), loginSlots: make(chan struct{}, 1), store: fakeStore{}}
+	s.log = slog.New(slog.DiscardHandler)
+	s.loginSlots <- struct{}{}
+	login := func() *httptest.ResponseRecorder {
+		req := httptest.NewRequest("POST", "/v1/auth/login", strings.NewReader(`{"email":"a@example.com","password":"whatever pw"}`))
+		rec := httptest.NewRecorder()
+		s.login(rec, req)
+		return rec
+	}
+	rec := login()
+	require.Equal(t, http.StatusTooManyRequests, rec.Code)
+	require.Contains(t, rec.Body.String(), "sign-ins in progress")
+	<-s.loginSlots
+	require.Equal(t, http.StatusUnauthorized, login().Code, "unknown email: a password check, then 401")
+	require.Empty(t, s.loginSlots, "the slot is given back")
+}
+
+func (fakeStore) UserByEmail(context.Context, string, string) (*leadcall.User, error) {
+	return nil, leadcall.Errorf(leadcall.CodeNotFound, "fake", "no user")
 }

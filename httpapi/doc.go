@@ -25,7 +25,8 @@
 // Config.MinPasswordLen characters and at most 72 bytes; a login with an unknown email is
 // compared against a dummy hash of the same cost, so that it takes as long as a wrong password.
 // Logins are rate limited per email and client IP (Config.LoginBurst, then one per
-// Config.LoginInterval; X-Forwarded-For is not trusted). Sessions end after
+// Config.LoginInterval; X-Forwarded-For is not trusted), and at most
+// Config.MaxConcurrentLogins password checks run at once (429 beyond). Sessions end after
 // Config.SessionIdleTimeout without use (default 12 h) or Config.SessionMaxAge after login
 // (default 7 days), on logout, and when the user is disabled or gets a new password; a disabled
 // user's API tokens are refused. Roles are read on every request, so a role change applies at

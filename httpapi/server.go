@@ -47,6 +47,9 @@ const (
 	// DefaultLoginInterval.
 	DefaultLoginBurst    = 5
 	DefaultLoginInterval = 12 * time.Second
+	// DefaultMaxConcurrentLogins bounds the bcrypt work in flight, so that a flood of logins
+	// (many emails, many addresses) cannot take every core.
+	DefaultMaxConcurrentLogins = 4
 )
 
 // Config configures a Server. Engine, Store, CRMs and AdminToken are required; every other zero
@@ -101,6 +104,9 @@ type Config struct {
 	// client IP. Defaults DefaultLoginInterval and DefaultLoginBurst.
 	LoginInterval time.Duration
 	LoginBurst    int
+	// MaxConcurrentLogins is how many password checks may run at once; a login beyond it
+	// answers 429 at once. Default DefaultMaxConcurrentLogins.
+	MaxConcurrentLogins int
 	// SecureCookies marks the session cookie Secure even on plain HTTP requests (a server
 	// behind a TLS-terminating proxy). Requests over TLS always get Secure cookies.
 	SecureCookies bool
@@ -124,6 +130,7 @@ func (c Config) withDefaults() Config {
 	c.SessionMaxAge = cmp.Or(c.SessionMaxAge, DefaultSessionMaxAge)
 	c.LoginInterval = cmp.Or(c.LoginInterval, DefaultLoginInterval)
 	c.LoginBurst = cmp.Or(c.LoginBurst, DefaultLoginBurst)
+	c.MaxConcurrentLogins = cmp.Or(c.MaxConcurrentLogins, DefaultMaxConcurrentLogins)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -163,7 +170,7 @@ func (c Config) validate() error {
 	if c.MinPasswordLen < 1 || c.MinPasswordLen > maxPasswordBytes {
 		bad("MinPasswordLen", fmt.Sprintf("must be between 1 and %d", maxPasswordBytes))
 	}
-	if c.SessionIdleTimeout < 0 || c.SessionMaxAge < 0 || c.LoginInterval < 0 || c.LoginBurst < 0 {
+	if c.SessionIdleTimeout < 0 || c.SessionMaxAge < 0 || c.LoginInterval < 0 || c.LoginBurst < 0 || c.MaxConcurrentLogins < 0 {
 		bad("Config", "session and login limits must not be negative")
 	}
 	for _, p := range c.TrustedOrigins {
@@ -194,7 +201,8 @@ type Server struct {
 	readyMu sync.Mutex
 	ready   readyCache
 
-	logins *loginLimiter
+	logins     *loginLimiter
+	loginSlots chan struct{} // one token per password check in flight
 	// dummyHash is compared against when the email is unknown, so that both cost the same;
 	// made on first use, so that New stays cheap.
 	dummyOnce sync.Once
@@ -214,9 +222,10 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg: cfg, eng: cfg.Engine, store: cfg.Store, crms: cfg.CRMs, log: cfg.Logger,
 		mux: &routeMux{ServeMux: http.NewServeMux()}, adminHash: sha256.Sum256([]byte(cfg.AdminToken)), metrics: m,
-		limiters: make(map[string]*rate.Limiter),
-		enroll:   rate.NewLimiter(cfg.EnrollRate, cfg.EnrollBurst),
-		logins:   newLoginLimiter(rate.Every(cfg.LoginInterval), cfg.LoginBurst),
+		limiters:   make(map[string]*rate.Limiter),
+		enroll:     rate.NewLimiter(cfg.EnrollRate, cfg.EnrollBurst),
+		logins:     newLoginLimiter(rate.Every(cfg.LoginInterval), cfg.LoginBurst),
+		loginSlots: make(chan struct{}, cfg.MaxConcurrentLogins),
 	}
 	s.routes()
 	return s, nil

@@ -251,6 +251,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			detail: ErrorDetail{Code: "rate_limited", Message: "too many login attempts for this email; retry later"}})
 		return
 	}
+	select {
+	case s.loginSlots <- struct{}{}:
+		defer func() { <-s.loginSlots }()
+	default:
+		writeError(w, s.log, &httpError{status: http.StatusTooManyRequests, retryAfter: time.Second,
+			detail: ErrorDetail{Code: "rate_limited", Message: "too many sign-ins in progress; retry in a moment"}})
+		return
+	}
 	orgID := in.OrgID
 	if orgID == "" {
 		orgID = s.cfg.OrgID
