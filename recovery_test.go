@@ -219,11 +219,14 @@ func TestRecoveryCompletesTask(t *testing.T) {
 		fault     bool
 		wantTasks int
 		wantDone  int
+		// inbound: the customer calls again and is answered, instead of a callback.
+		inbound bool
 	}{
-		{"on", true, true, false, 1, 1},
-		{"on, transient error first", true, true, true, 1, 1},
-		{"off by default", false, true, false, 1, 0},
-		{"no leadcall task", true, false, false, 0, 0},
+		{"on", true, true, false, 1, 1, false},
+		{"on, answered inbound call", true, true, false, 1, 1, true},
+		{"on, transient error first", true, true, true, 1, 1, false},
+		{"off by default", false, true, false, 1, 0, false},
+		{"no leadcall task", true, false, false, 0, 0, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -243,7 +246,11 @@ func TestRecoveryCompletesTask(t *testing.T) {
 				h.crm.FailNext(memcrm.OpCompleteTask, 1, memcrm.Fault{Code: leadcall.CodeUnavailable})
 			}
 			// Called back 12 min 30 s after the miss, for 40 s.
-			h.ingest("o1", "asha", leadcall.IncomingCall{ID: "cb", Number: "+919876512345", Type: "outbound",
+			typ := "outbound"
+			if tc.inbound {
+				typ = "inbound"
+			}
+			h.ingest("o1", "asha", leadcall.IncomingCall{ID: "cb", Number: "+919876512345", Type: typ,
 				StartedAt: now.Add(-20*time.Minute + 12*time.Minute + 30*time.Second), DurationS: 40})
 			for range 2 {
 				require.NoError(t, h.eng.CheckRecovery(h.ctx))
@@ -266,7 +273,11 @@ func TestRecoveryCompletesTask(t *testing.T) {
 			require.Equal(t, tc.wantDone == 1, cases[0].TaskCompleted)
 			if tc.wantDone == 1 {
 				task := h.crm.Tasks()[0]
-				require.Contains(t, task.Description, "Called back after 12m30s by Asha's phone (Asha)")
+				how := "Called back"
+				if tc.inbound {
+					how = "Caller reached on an answered call"
+				}
+				require.Contains(t, task.Description, how+" after 12m30s by Asha's phone (Asha)")
 				require.Equal(t, task.ID, cases[0].TaskID)
 			}
 		})
