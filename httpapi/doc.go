@@ -46,7 +46,11 @@
 // login posted with a foreign Origin is refused the same way.
 //
 // The live stream GET /v1/stream (WebSocket; resume with ?after=ID from Store.Events, then live
-// events from a Hub, which is the Engine's Notifier) is mounted with Server.WithStream.
+// events from a Hub, which is the Engine's Notifier) is mounted with Server.WithStream. When
+// several replicas share one store, give the Hub HubConfig.Follow (the store, if it implements
+// EventLog, as store/postgres does): it then streams every replica's events, each once and in
+// ID order, reading them from the log whenever this replica's Notifier or the store's
+// notifications (LISTEN/NOTIFY) say the log grew, and filling lost notifications from it.
 //
 // # Routes
 //
