@@ -36,6 +36,9 @@ const (
 	DefaultBaseBackoff = 50 * time.Millisecond
 	DefaultMaxBackoff  = 2 * time.Second
 	DefaultTimeout     = 30 * time.Second
+	// DefaultMaxResponseBytes bounds how much of an answer is read; a page of 1,000 calls is
+	// well below it.
+	DefaultMaxResponseBytes = 16 << 20
 )
 
 // Config configures a Client. BaseURL is required.
@@ -56,6 +59,9 @@ type Config struct {
 	// Retry-After from the server is honoured up to MaxBackoff. Defaults DefaultBaseBackoff and
 	// DefaultMaxBackoff.
 	BaseBackoff, MaxBackoff time.Duration
+	// MaxResponseBytes bounds how much of an answer is read; a longer one fails to decode.
+	// Default DefaultMaxResponseBytes.
+	MaxResponseBytes int64
 }
 
 // Client talks to one leadcall server. It is safe for concurrent use.
@@ -70,8 +76,11 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.MaxAttempts < 0 || cfg.BaseBackoff < 0 || cfg.MaxBackoff < 0 {
-		return nil, errors.New("simclient: MaxAttempts and backoffs must not be negative")
+	if cfg.MaxAttempts < 0 || cfg.BaseBackoff < 0 || cfg.MaxBackoff < 0 || cfg.MaxResponseBytes < 0 {
+		return nil, errors.New("simclient: MaxAttempts, backoffs and MaxResponseBytes must not be negative")
+	}
+	if cfg.MaxResponseBytes == 0 {
+		cfg.MaxResponseBytes = DefaultMaxResponseBytes
 	}
 	if cfg.HTTP == nil {
 		cfg.HTTP = &http.Client{Timeout: DefaultTimeout}
@@ -201,7 +210,7 @@ func (c *Client) once(ctx context.Context, method, path, token string, data []by
 		return 0, 0, fmt.Errorf("simclient: %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxResponseBytes))
 	rtt := time.Since(start)
 	if err != nil {
 		return 0, 0, fmt.Errorf("simclient: %s %s: read body: %w", method, path, err)

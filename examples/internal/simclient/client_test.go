@@ -21,7 +21,7 @@ func serve(t *testing.T, h http.HandlerFunc) *Client {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
-	c, err := New(Config{BaseURL: srv.URL, AdminToken: "admin-token", MaxAttempts: 3, BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond})
+	c, err := New(Config{BaseURL: srv.URL, AdminToken: "admin-token", MaxAttempts: 3, BaseBackoff: time.Millisecond, MaxBackoff: 5 * time.Millisecond, MaxResponseBytes: 4 << 10})
 	require.NoError(t, err)
 	return c
 }
@@ -47,7 +47,7 @@ func TestServerAnswers(t *testing.T) {
 		{name: "garbage JSON", status: 200, body: `{"results":[`, wantErr: "decode answer"},
 		{name: "wrong result count", status: 200, body: `{"results":[]}`, wantErr: "0 results for 1 calls"},
 		{name: "too many results", status: 200, body: `{"results":[{"id":"c1"},{"id":"c2"}]}`, wantErr: "2 results for 1 calls"},
-		{name: "huge body", status: 200, body: `{"results":[{"id":"` + strings.Repeat("x", 17<<20) + `"}]}`, wantErr: "decode answer"},
+		{name: "huge body", status: 200, body: `{"results":[{"id":"` + strings.Repeat("x", 5<<10) + `"}]}`, wantErr: "decode answer"},
 		{name: "server error every time", status: 503, body: `{"error":{"code":"unavailable"}}`, wantErr: "gave up after 3 attempts"},
 		{name: "rate limited every time", status: 429, header: map[string]string{"Retry-After": "1"}, wantErr: "gave up after 3 attempts"},
 		{name: "hostile retry-after", status: 429, header: map[string]string{"Retry-After": "99999999999"}, wantErr: "gave up"},
@@ -106,6 +106,8 @@ func TestWithoutAdminToken(t *testing.T) {
 	t.Parallel()
 	c, err := New(Config{BaseURL: "http://127.0.0.1:1"})
 	require.NoError(t, err, "a client that only pairs needs no admin token")
+	_, err = New(Config{BaseURL: "http://127.0.0.1:1", MaxResponseBytes: -1})
+	require.ErrorContains(t, err, "must not be negative")
 	_, err = c.CreateDevice(t.Context(), httpapi.DeviceRequest{Nickname: "x", Kind: KindCampaign})
 	require.ErrorIs(t, err, ErrNoAdminToken)
 	require.ErrorIs(t, c.Stream(t.Context(), StreamOptions{}, func(leadcall.Event) error { return nil }), ErrNoAdminToken)
