@@ -466,3 +466,38 @@ func TestBrowserSettingsSaved(t *testing.T) {
 	a.requireNoReload()
 	require.Empty(t, problems())
 }
+
+// TestBrowserTeamAndTokens: an admin adds a person who can then sign in, and creates and
+// revokes an API token, which works as a bearer token until it is revoked.
+func TestBrowserTeamAndTokens(t *testing.T) {
+	a := newApp(t)
+	problems := consoleProblems(t, a.ctx)
+	a.open()
+	a.loginAs(a.user("admin", ""))
+	a.click(`[data-testid="nav-team"]`)
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="user-form"]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="user-email"]`), "maya@example.com"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="user-name"]`), "Maya"),
+		chromedp.SetValue(chromedp.CSS(`[data-testid="user-role"]`), "manager"),
+		chromedp.SendKeys(chromedp.CSS(`[data-testid="user-password"]`), "another-long-password"))
+	a.click(`[data-testid="user-submit"]`)
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="user-row"] + [data-testid="user-row"]`)))
+	res, err := http.Post(a.url+"/v1/auth/login", "application/json",
+		strings.NewReader(`{"email":"maya@example.com","password":"another-long-password"}`))
+	require.NoError(t, err)
+	_ = res.Body.Close()
+	require.Equal(t, http.StatusOK, res.StatusCode, "the new person signs in")
+
+	a.do(chromedp.SendKeys(chromedp.CSS(`[data-testid="api-token-name"]`), "nightly export"))
+	a.click(`[data-testid="api-token-submit"]`)
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="api-token-secret"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="api-token-row"]`)))
+	secret := a.text(`[data-testid="api-token-secret"]`)
+	require.True(t, strings.HasPrefix(secret, "lct_"), secret)
+	a.call("GET", "/v1/auth/me", secret, nil, http.StatusOK, nil)
+	a.click(`[data-testid="api-token-revoke"]`)
+	a.do(chromedp.WaitNotPresent(chromedp.CSS(`[data-testid="api-token-row"]`)))
+	a.call("GET", "/v1/auth/me", secret, nil, http.StatusUnauthorized, nil)
+	a.requireNoReload()
+	require.Empty(t, problems())
+}

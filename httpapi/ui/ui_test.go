@@ -118,6 +118,13 @@ func TestPageLoadsOnlyItsOwnAssets(t *testing.T) {
 	for _, m := range refs {
 		require.Contains(t, names, m[1], "index.html references /ui/%s", m[1])
 	}
+	// A data-testid of the page names one element; the script's own (list items, panels) must
+	// not reuse one, or a test would find the wrong element.
+	static := map[string]bool{}
+	for _, m := range regexp.MustCompile(`data-testid="([^"]+)"`).FindAllStringSubmatch(index, -1) {
+		require.False(t, static[m[1]], "index.html repeats data-testid %q", m[1])
+		static[m[1]] = true
+	}
 	importRe := regexp.MustCompile(`from '\./([^']+)'`)
 	for _, n := range names {
 		if path.Ext(n) != ".js" {
@@ -129,6 +136,9 @@ func TestPageLoadsOnlyItsOwnAssets(t *testing.T) {
 		}
 		other := regexp.MustCompile(`https?://(?:[a-z]|\$\{)`).FindString(strings.ReplaceAll(src, "http://www.w3.org/2000/svg", ""))
 		require.Empty(t, other, "%s reaches another origin", n)
+		for _, m := range regexp.MustCompile(`testid: '([^']+)'`).FindAllStringSubmatch(src, -1) {
+			require.False(t, static[m[1]], "%s creates elements with data-testid %q, which index.html already has", n, m[1])
+		}
 		for _, m := range importRe.FindAllStringSubmatch(src, -1) {
 			require.Contains(t, names, m[1], "%s imports ./%s", n, m[1])
 		}

@@ -32,6 +32,10 @@
 //   Backfill: backfill-body, backfill-form, backfill-from, backfill-to, backfill-device,
 //   backfill-preview, backfill-preview-result, backfill-run, backfill-progress (data-done,
 //   data-total), backfill-status
+//   Team: team-body, user-table, user-row (data-user-id, data-disabled), user-toggle, user-form,
+//   user-email, user-name, user-role, user-rep, user-password, user-submit, api-token-table,
+//   api-token-row (data-token-id), api-token-revoke, api-token-form, api-token-name,
+//   api-token-days, api-token-submit, api-token-secret (a new token, shown once)
 //   Settings: settings-body, settings-form, settings-<field>, settings-save
 
 import { api, ApiError, getToken, setToken, whenUnauthorized, query, items } from './api.js';
@@ -45,7 +49,7 @@ import {
 /** A device is shown online (green) when its last heartbeat is at most this old. */
 export const ONLINE_WINDOW_MS = 2 * 60 * 1000;
 const CALL_LOG_ROWS = 300;
-const VIEWS = ['command', 'calls', 'review', 'recovery', 'reports', 'owners', 'backfill', 'settings'];
+const VIEWS = ['command', 'calls', 'review', 'recovery', 'reports', 'owners', 'backfill', 'team', 'settings'];
 
 const state = {
   me: null,
@@ -1219,6 +1223,98 @@ async function saveSettings(e) {
   } catch (err) { toast(errorText(err), 'error'); }
 }
 
+// ---------------------------------------------------------------- team and API tokens
+
+const ROLE_LABEL = { admin: 'Admin', manager: 'Manager', rep: 'Rep' };
+
+async function renderTeam() {
+  if (state.view !== 'team') return;
+  const body = $('team-body');
+  const parts = [];
+  if (isAdmin()) {
+    let users = null, err = '';
+    try { users = items(await api('GET', '/v1/users')); } catch (e) { err = e instanceof ApiError && e.missing ? '' : errorText(e); }
+    if (users) parts.push(usersCard(users));
+    else if (err) parts.push(h('p', { class: 'error' }, err));
+  }
+  parts.push(await tokensCard());
+  replace(body, parts);
+}
+
+function usersCard(users) {
+  const repSel = h('select', { id: 'user-rep', testid: 'user-rep' }, repOptions(''));
+  const roleSel = h('select', { id: 'user-role', testid: 'user-role' },
+    ['manager', 'rep', 'admin'].map((r) => h('option', { value: r }, ROLE_LABEL[r])));
+  const out = h('div', { id: 'user-out' });
+  return h('div', { class: 'card team-card' },
+    h('h2', {}, 'People who can sign in'),
+    h('div', { class: 'table-wrap' }, h('table', { class: 'table', testid: 'user-table' },
+      h('thead', {}, h('tr', {}, ['Name', 'Email', 'Role', 'Rep', ''].map((x) => h('th', {}, x)))),
+      h('tbody', {}, users.map((u) => h('tr', { testid: 'user-row', data: { userId: u.id, disabled: String(!!u.disabled) }, class: u.disabled ? 'muted' : '' },
+        h('td', {}, u.name || '—'), h('td', {}, u.email), h('td', {}, ROLE_LABEL[u.role] || u.role),
+        h('td', {}, u.rep_id ? repName(u.rep_id) || u.rep_id : '—'),
+        h('td', {}, u.id === state.me.id ? h('span', { class: 'muted small' }, 'you') : h('button', {
+          type: 'button', class: 'ghost', testid: 'user-toggle',
+          on: { click: async () => {
+            try { await api('PATCH', `/v1/users/${encodeURIComponent(u.id)}`, { disabled: !u.disabled }); renderTeam(); } catch (e) { toast(errorText(e), 'error'); }
+          } },
+        }, u.disabled ? 'Enable' : 'Disable'))))))),
+    h('form', { class: 'form-row', testid: 'user-form', on: { submit: async (e) => {
+      e.preventDefault();
+      const body = { email: $('user-email').value.trim(), name: $('user-name').value.trim(), role: roleSel.value, rep_id: roleSel.value === 'rep' ? repSel.value : '', password: $('user-password').value };
+      try {
+        await api('POST', '/v1/users', body);
+        toast(`${body.name || body.email} can sign in now`, 'ok');
+        renderTeam();
+      } catch (err) { replace(out, h('p', { class: 'error', role: 'alert' }, errorText(err))); }
+    } } },
+    h('label', {}, 'Email', h('input', { id: 'user-email', type: 'email', required: true, testid: 'user-email', autocomplete: 'off' })),
+    h('label', {}, 'Name', h('input', { id: 'user-name', testid: 'user-name' })),
+    h('label', {}, 'Role', roleSel),
+    h('label', {}, 'Rep (for a rep)', repSel),
+    h('label', {}, 'Password (10+ characters)', h('input', { id: 'user-password', type: 'password', required: true, minlength: 10, testid: 'user-password', autocomplete: 'new-password' })),
+    h('button', { type: 'submit', class: 'primary', testid: 'user-submit' }, 'Add person')),
+    out);
+}
+
+async function tokensCard() {
+  const card = h('div', { class: 'card team-card' }, h('h2', {}, 'Your API tokens'),
+    h('p', { class: 'muted small' }, 'For scripts: send "Authorization: Bearer <token>". A token acts as you, with your role.'));
+  let tokens;
+  try {
+    tokens = items(await api('GET', '/v1/tokens'));
+  } catch (e) {
+    card.append(h('p', { class: 'muted' }, e instanceof ApiError && e.status === 403
+      ? 'Signed in with the bootstrap admin token: sign in as a person to have API tokens.'
+      : e instanceof ApiError && e.missing ? 'API tokens are not available on this server.' : errorText(e)));
+    return card;
+  }
+  const out = h('div', { id: 'token-out' });
+  card.append(
+    tokens.length ? h('div', { class: 'table-wrap' }, h('table', { class: 'table', testid: 'api-token-table' },
+      h('thead', {}, h('tr', {}, ['Name', 'Starts with', 'Created', 'Last used', 'Expires', ''].map((x) => h('th', {}, x)))),
+      h('tbody', {}, tokens.map((t) => h('tr', { testid: 'api-token-row', data: { tokenId: t.id } },
+        h('td', {}, t.name), h('td', { class: 'mono' }, `${t.prefix}…`), h('td', {}, relTime(t.created_at)),
+        h('td', {}, t.last_used_at ? relTime(t.last_used_at) : 'never'), h('td', {}, t.expires_at ? dateTime(t.expires_at) : 'never'),
+        h('td', {}, h('button', { type: 'button', class: 'ghost', testid: 'api-token-revoke', on: { click: async () => {
+          try { await api('DELETE', `/v1/tokens/${encodeURIComponent(t.id)}`); toast('Token revoked', 'ok'); renderTeam(); } catch (e) { toast(errorText(e), 'error'); }
+        } } }, 'Revoke'))))))) : h('p', { class: 'muted' }, 'No tokens yet.'),
+    h('form', { class: 'form-row', testid: 'api-token-form', on: { submit: async (e) => {
+      e.preventDefault();
+      try {
+        const r = await api('POST', '/v1/tokens', { name: $('token-name').value.trim(), expires_in_days: Number($('token-days').value || 0) });
+        await renderTeam();
+        replace($('token-out'), h('div', { class: 'banner warn' }, 'Copy it now, it is shown once: ',
+          h('code', { class: 'mono', testid: 'api-token-secret' }, r.token)));
+      } catch (err) { replace(out, h('p', { class: 'error', role: 'alert' }, errorText(err))); }
+    } } },
+    h('label', {}, 'Name', h('input', { id: 'token-name', required: true, placeholder: 'e.g. nightly export', testid: 'api-token-name' })),
+    h('label', {}, 'Expires after (days, 0 = never)', h('input', { id: 'token-days', type: 'number', min: 0, value: 90, testid: 'api-token-days' })),
+    h('button', { type: 'submit', class: 'primary', testid: 'api-token-submit' }, 'Create token')),
+    out);
+  return card;
+}
+
 // ---------------------------------------------------------------- views
 
 const renderers = {
@@ -1263,6 +1359,7 @@ async function renderView() {
       break;
     case 'owners': renderOwners(); break;
     case 'settings': renderSettings(); break;
+    case 'team': renderTeam(); break;
     case 'backfill': renderBackfill(); break;
     case 'calls': renderCallFilters(); renderCalls(); break;
     default: break;
