@@ -245,10 +245,19 @@ func TestBrowserRecoveryBoardLive(t *testing.T) {
 // TestBrowserBackfillPreviewAndProgress previews a backfill of calls whose sync failed, runs
 // it, and follows its progress bar to the end.
 func TestBrowserBackfillPreviewAndProgress(t *testing.T) {
-	a := newApp(t, func(s *setup) { s.engine.MaxAttempts = 1 })
+	a := newApp(t)
 	problems := consoleProblems(t, a.ctx)
+	t.Cleanup(func() {
+		if t.Failed() { // what the sync said about each call
+			var page httpapi.Page[leadcall.Call]
+			a.call("GET", "/v1/calls", "", nil, http.StatusOK, &page)
+			for _, c := range page.Items {
+				t.Logf("call %d %s: %s %s %q", c.ID, c.Type, c.SyncStatus, c.Outcome, c.LastError)
+			}
+		}
+	})
 	id, token := a.device("Campaign Line 7", "campaign")
-	// The CRM refuses everything for a while: both calls fail for good.
+	// The CRM refuses everything (a permanent error) for a while: both calls fail for good.
 	a.crm.FailNext(memcrm.OpAny, 1000, memcrm.Fault{Code: leadcall.CodeInvalid, Message: "refused by the test"})
 	a.postCall(token, "f-1", "+919876544441", "inbound", time.Now())
 	a.postCall(token, "f-2", "+919876544442", "missed", time.Now())
