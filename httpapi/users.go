@@ -268,9 +268,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, s.log, err)
 		return
 	}
-	hash := s.dummy()
+	var hash []byte
 	if u != nil && u.PasswordHash != "" {
 		hash = []byte(u.PasswordHash)
+	} else {
+		hash = s.dummy()
 	}
 	// Passwords above bcrypt's limit never match (none can be set), but are compared anyway
 	// (truncated) so that they cost the same.
