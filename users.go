@@ -23,9 +23,9 @@ const (
 // Valid reports whether r is one of the roles.
 func (r Role) Valid() bool { return r == RoleAdmin || r == RoleManager || r == RoleRep }
 
-// AtLeast reports whether r grants everything min grants (admin > manager > rep). An invalid
+// AtLeast reports whether r grants everything least grants (admin > manager > rep). An invalid
 // role grants nothing.
-func (r Role) AtLeast(min Role) bool { return r.Valid() && min.Valid() && r.rank() >= min.rank() }
+func (r Role) AtLeast(least Role) bool { return r.Valid() && least.Valid() && r.rank() >= least.rank() }
 
 func (r Role) rank() int {
 	switch r {

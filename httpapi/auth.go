@@ -93,18 +93,6 @@ const (
 	AccessAdmin   Access = "admin"   // admins (and the bootstrap admin token)
 )
 
-func (a Access) role() leadcall.Role {
-	switch a {
-	case AccessRep:
-		return leadcall.RoleRep
-	case AccessManager:
-		return leadcall.RoleManager
-	case AccessAdmin:
-		return leadcall.RoleAdmin
-	}
-	return ""
-}
-
 // Route is one registered route: a ServeMux pattern's method and path, and who may call it.
 type Route struct {
 	Method string
@@ -154,13 +142,13 @@ func (s *Server) Routes() []Route { return slices.Clone(s.mux.routes) }
 func (s *Server) public(h http.HandlerFunc) http.Handler { return &guarded{access: AccessPublic, h: h} }
 
 // role wraps a manager-API handler: the request must authenticate (bootstrap admin token,
-// session cookie or API token) as a principal whose role is at least min; a cookie-
+// session cookie or API token) as a principal whose role is at least least; a cookie-
 // authenticated request that changes state must also come from the server's own origin.
 // The principal is put in the request's context.
-func (s *Server) role(min leadcall.Role, h http.HandlerFunc) http.Handler {
-	access := map[leadcall.Role]Access{leadcall.RoleRep: AccessRep, leadcall.RoleManager: AccessManager, leadcall.RoleAdmin: AccessAdmin}[min]
+func (s *Server) role(least leadcall.Role, h http.HandlerFunc) http.Handler {
+	access := map[leadcall.Role]Access{leadcall.RoleRep: AccessRep, leadcall.RoleManager: AccessManager, leadcall.RoleAdmin: AccessAdmin}[least]
 	if access == "" {
-		panic("httpapi: role: unknown role " + string(min))
+		panic("httpapi: role: unknown role " + string(least))
 	}
 	return &guarded{access: access, h: func(w http.ResponseWriter, r *http.Request) {
 		p, err := s.authenticate(r, false)
@@ -172,8 +160,8 @@ func (s *Server) role(min leadcall.Role, h http.HandlerFunc) http.Handler {
 			writeError(w, s.log, errCrossOrigin)
 			return
 		}
-		if !p.Role.AtLeast(min) {
-			writeError(w, s.log, apiError(http.StatusForbidden, "forbidden", "", "your role ("+string(p.Role)+") may not do this; it needs "+string(min)))
+		if !p.Role.AtLeast(least) {
+			writeError(w, s.log, apiError(http.StatusForbidden, "forbidden", "", "your role ("+string(p.Role)+") may not do this; it needs "+string(least)))
 			return
 		}
 		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
