@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +82,17 @@ func TestSecureCookieUnderTLSOrConfig(t *testing.T) {
 	r := e.send("POST", "/v1/auth/login", cred{}, map[string]any{"email": "a@example.com", "password": testPassword})
 	require.Equal(t, http.StatusOK, r.status)
 	require.True(t, (&http.Response{Header: r.header}).Cookies()[0].Secure)
+
+	// Without SecureCookies, a request that came over TLS gets a Secure cookie too.
+	plain := newEnv(t, nil)
+	plain.admin("POST", "/v1/users", map[string]any{"email": "a@example.com", "role": "admin", "password": testPassword}, http.StatusCreated, nil)
+	req := httptest.NewRequest("POST", "https://example.com/v1/auth/login",
+		strings.NewReader(`{"email":"a@example.com","password":"`+testPassword+`"}`))
+	req.Header.Set("Content-Type", "application/json")
+	require.NotNil(t, req.TLS)
+	rec := plain.serve(req)
+	require.Equal(t, http.StatusOK, rec.Code, "%s", rec.Body)
+	require.True(t, rec.Result().Cookies()[0].Secure)
 }
 
 func TestLoginRefusals(t *testing.T) {
