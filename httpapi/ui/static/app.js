@@ -224,7 +224,9 @@ function streamOpened({ resumed, first }) {
   $('stream-status').dataset.opens = String(stream ? stream.opens : 0);
   $('stream-status').dataset.url = stream ? new URL(stream.connectedURL).pathname + new URL(stream.connectedURL).search : '';
   if (first && state.firstOpen) state.firstOpen();
-  if (!resumed && state.ready) {
+  // Not resumed from a known event, or the first connection came only after the data was read
+  // (a slow start): something may have happened in between, so read everything again.
+  if ((!resumed || first) && state.ready) {
     // The stream could not resume from a known event: read everything again.
     loadAll().then(renderAll).catch((e) => toast(errorText(e), 'error'));
   }
