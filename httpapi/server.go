@@ -35,8 +35,8 @@ const (
 	// MinAdminTokenLen keeps a guessable bootstrap token out of production.
 	MinAdminTokenLen = 16
 	// DefaultBcryptCost is the bcrypt cost of new password hashes: 2^11 rounds. BenchmarkLogin
-	// measured 0.28–0.33 s per login at this cost on the project's 2-core machine (busy with
-	// other tests); each step up doubles it.
+	// measured 0.19–0.43 s per login at this cost on the project's 2-core machine (busy with
+	// other tests, load average 10–14); each step up doubles it.
 	DefaultBcryptCost  = 11
 	DefaultMinPassword = 10 // characters
 	// DefaultSessionIdleTimeout ends a session unused for this long; DefaultSessionMaxAge ends
