@@ -46,8 +46,10 @@ type Engine struct {
 	started bool
 	cancel  context.CancelFunc
 	done    chan struct{}
-	// notifyMu keeps Notify calls in event order per Engine.
+	// notifyMu keeps Notify calls in event-ID order per org; notified is the last ID handed
+	// to the Notifier per org (guarded by notifyMu).
 	notifyMu sync.Mutex
+	notified map[string]int64
 
 	// Recovery check (recovery.go).
 	rec     recoveryState
@@ -131,17 +133,66 @@ func (e *Engine) Wake() {
 	}
 }
 
-// publish hands committed events to the Notifier in order.
+// publish hands committed events to the Notifier in event-ID order per org.
+//
+// Workers commit concurrently and reach publish in any order, so a batch may arrive after a
+// later one. Event IDs are assigned in commit order (a Store guarantee), so when a batch starts
+// past the next expected ID the events in between are already committed: publish reads them
+// from the event log and delivers them first, and skips them when their own batch arrives.
 func (e *Engine) publish(ctx context.Context, evs []Event) {
 	if e.notifier == nil || len(evs) == 0 {
 		return
 	}
+	ctx = context.WithoutCancel(ctx)
 	e.notifyMu.Lock()
 	defer e.notifyMu.Unlock()
+	if e.notified == nil {
+		e.notified = make(map[string]int64)
+	}
 	for _, ev := range evs {
-		if err := e.notifier.Notify(context.WithoutCancel(ctx), ev); err != nil {
-			e.log.Warn("leadcall: notifier failed", "event_id", ev.ID, "type", ev.Type, "err", err)
+		last, seen := e.notified[ev.OrgID]
+		if seen && ev.ID <= last {
+			continue // delivered from the event log already
 		}
+		if seen && ev.ID > last+1 {
+			last = e.fillGap(ctx, ev.OrgID, last, ev.ID)
+		}
+		e.notifyOne(ctx, ev)
+		e.notified[ev.OrgID] = max(last, ev.ID)
+	}
+}
+
+// publishGapPage bounds one read of the event log while filling a gap.
+const publishGapPage = 500
+
+// fillGap delivers the org's committed events with IDs in (after, before) from the event log
+// and returns the last ID delivered. A failed read is logged and leaves the gap: a consumer
+// that needs every event reads them back from the log.
+func (e *Engine) fillGap(ctx context.Context, orgID string, after, before int64) int64 {
+	for after < before-1 {
+		page, err := e.store.Events(ctx, orgID, after, publishGapPage)
+		if err != nil {
+			e.log.Warn("leadcall: read events to keep the Notifier in order", "org", orgID, "after", after, "err", err)
+			return after
+		}
+		progressed := false
+		for _, ev := range page {
+			if ev.ID >= before {
+				return after
+			}
+			e.notifyOne(ctx, ev)
+			after, progressed = ev.ID, true
+		}
+		if !progressed || len(page) < publishGapPage {
+			return after
+		}
+	}
+	return after
+}
+
+func (e *Engine) notifyOne(ctx context.Context, ev Event) {
+	if err := e.notifier.Notify(ctx, ev); err != nil {
+		e.log.Warn("leadcall: notifier failed", "event_id", ev.ID, "type", ev.Type, "err", err)
 	}
 }
 
