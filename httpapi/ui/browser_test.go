@@ -287,7 +287,7 @@ func TestBrowserBackfillPreviewAndProgress(t *testing.T) {
 func TestBrowserDevicePanelEditsPhoneAndOwnerMapping(t *testing.T) {
 	a := newApp(t)
 	problems := consoleProblems(t, a.ctx)
-	id, _ := a.device("Old Name", "campaign")
+	id, token := a.device("Old Name", "campaign")
 	var rep struct{ ID string }
 	a.call("POST", "/v1/reps", "", map[string]any{"name": "Priya Shah", "email": "priya@example.com"}, http.StatusCreated, &rep)
 	a.open()
@@ -305,6 +305,10 @@ func TestBrowserDevicePanelEditsPhoneAndOwnerMapping(t *testing.T) {
 	)
 	require.Equal(t, "Ahmed's Phone", a.text(card(id)+` [data-testid="device-name"]`))
 	require.Equal(t, "Priya Shah", a.text(card(id)+` [data-testid="device-rep"]`))
+	// The open panel follows the phone's calls live.
+	a.postCall(token, "p-1", "+919876577777", "outbound", time.Now())
+	a.do(chromedp.WaitVisible(chromedp.CSS(`[data-testid="panel-calls"] [data-testid="panel-call"]`)))
+	require.Contains(t, a.text(`[data-testid="panel-call"]`), "+919876577777")
 	// Deactivated: the card stays, marked.
 	a.click(`[data-testid="panel-active"]`)
 	a.click(`[data-testid="panel-save"]`)

@@ -17,7 +17,8 @@
 //   Device panel: device-panel (data-device-id), panel-title, panel-close, panel-nickname,
 //   panel-kind, panel-rep, panel-active, panel-save, panel-lead-source, panel-meta-row,
 //   panel-meta-key, panel-meta-value, panel-meta-add, panel-assign-save, panel-assignment
-//   (the open assignment), panel-history, panel-warnings, panel-pairing, pairing-code
+//   (the open assignment), panel-history, panel-calls, panel-call, panel-warnings,
+//   panel-pairing, pairing-code
 //   Calls: call-filters, calls-from, calls-to, calls-device, calls-type, calls-apply,
 //   calls-export (href = GET /v1/calls.csv with the filters), call-log, call-row
 //   (data-call-id, data-device-id, data-type), call-number, call-status, calls-empty, calls-more
@@ -392,7 +393,7 @@ function applyEvent(ev) {
     case 'call.review':
     case 'call.failed':
       state.calls.set(d.id, { ...state.calls.get(d.id), ...d });
-      invalidate('calls', 'grid', 'stats');
+      invalidate('calls', 'grid', 'stats', 'panel');
       if (state.view === 'reports' && state.report.loaded) refreshSoon('report', () => loadReport(null, true));
       break;
     case 'review.created':
@@ -631,9 +632,12 @@ function renderPanel(full = false) {
   if (!d) return;
   $('panel-title').textContent = d.nickname || d.id;
   if (!full && body.querySelector('#panel-status')) {
-    replace($('panel-status'), panelStatus(d));
-    replace($('panel-assignment-now'), currentAssignment(d));
-    replace($('panel-history'), historyList(d));
+    // Sections a sales-rep phone does not have are absent.
+    const update = (id, make) => { const el = $(id); if (el) replace(el, make(d)); };
+    update('panel-status', panelStatus);
+    update('panel-assignment-now', currentAssignment);
+    update('panel-history', historyList);
+    update('panel-calls', recentCalls);
     return;
   }
   const a = state.assignments.get(d.id);
@@ -665,6 +669,7 @@ function renderPanel(full = false) {
       h('div', { id: 'panel-warnings', testid: 'panel-warnings' }),
       h('p', { class: 'muted small' }, 'Saving closes the current campaign and opens a new one now. Past calls keep the campaign they had.')) : null,
     d.kind === 'campaign' ? h('div', { class: 'panel-section' }, h('h3', {}, 'History'), h('div', { id: 'panel-history', testid: 'panel-history' }, historyList(d))) : h('div', { id: 'panel-history', hidden: true }),
+    h('div', { class: 'panel-section' }, h('h3', {}, 'Recent calls'), h('div', { id: 'panel-calls', testid: 'panel-calls' }, recentCalls(d))),
     canManage() ? h('div', { class: 'panel-section' },
       h('h3', {}, 'Pairing'),
       h('p', { class: 'muted small' }, d.paired ? 'Paired. A new code lets you move this device to a new phone; the old phone keeps working until the code is used.' : 'Not paired yet. Enter the code in the phone app.'),
@@ -687,6 +692,20 @@ function currentAssignment(d) {
   const a = state.assignments.get(d.id);
   return h('div', { class: ['assignment-now', !a && 'missing'], testid: 'panel-assignment', data: { assignmentId: a ? String(a.id) : '' } },
     a ? [h('strong', {}, assignmentText(a)), h('span', { class: 'muted' }, ` · since ${relTime(a.start)}`)] : 'No campaign assignment: calls on this phone reach the CRM without a Lead Source.');
+}
+
+function recentCalls(d) {
+  const calls = [...state.calls.values()].filter((c) => c.device_id === d.id)
+    .sort((a, b) => Date.parse(b.started_at) - Date.parse(a.started_at)).slice(0, 8);
+  if (!calls.length) return h('p', { class: 'muted small' }, 'No calls yet.');
+  return h('ul', { class: 'recent-calls' }, calls.map((c) => {
+    const [cls, label] = callStatus(c);
+    return h('li', { testid: 'panel-call' },
+      h('span', { class: ['chip', c.type] }, TYPE_LABEL[c.type] || c.type),
+      h('span', { class: 'mono' }, showNumber(c.number_e164 || c.number_raw) || 'withheld'),
+      h('span', { class: 'muted small', data: { rel: c.started_at } }, relTime(c.started_at)),
+      h('span', { class: ['status', cls] }, label));
+  }));
 }
 
 function historyList(d) {
