@@ -65,20 +65,24 @@
 // commits; the next transaction of the org gets its IDs only after that commit is visible.
 // Orgs do not wait for each other, and IDs also increase in the order of a batch across orgs.
 //
-// The same transaction queues a NOTIFY on EventChannel ("leadcall_events") per org with the
-// JSON payload {"org_id": ..., "event_id": <the highest ID it appended>}, which PostgreSQL
-// delivers at commit to every listening session of the database. Subscribe (or Listen) follows
-// them from any replica; they are wake-ups, and the events are read with Events. PostgreSQL
-// serialises the commits of notifying transactions, which bounds event-writing commits per
-// second for the whole database by the WAL flush latency.
+// Right after the commit, the Store sends a NOTIFY on EventChannel ("leadcall_events") per
+// org with the JSON payload {"org_id": ..., "event_id": <the highest ID it appended>}, which
+// PostgreSQL delivers to every listening session of the database. Subscribe (or Listen)
+// follows them from any replica; they are wake-ups, and the events are read with Events. The
+// NOTIFY is a statement of its own rather than part of the transaction because PostgreSQL
+// holds a database-wide lock from a notifying transaction's commit until its WAL flush is
+// done, which would make the event-appending commits of all orgs take turns; sent after the
+// commit (a statement that writes no WAL and so waits for no flush), it lets different orgs'
+// commits share flushes. The price: a replica that dies between a commit and its NOTIFY
+// sends none, so listeners also re-read the log periodically (httpapi's following hub does,
+// every few seconds), and notifications may arrive slightly out of commit order.
 //
-// That is the main cost of this store next to store/sqlite: the org's event lock (and the
-// NOTIFY queue's lock) are held through each event-appending commit's WAL flush, so those
-// commits (one per synced call) take turns instead of sharing a flush as SQLite's group
-// commit lets them. To keep the turn short, the lock, the IDs, the insert and the
-// notification are one statement, right before the commit, and the sync path's other writes
-// are few round trips (RecordIntent is a single statement). See the README's Performance
-// table for the measured figures.
+// Within one org the event lock still makes event-appending commits (one per synced call)
+// take turns through their WAL flush, where SQLite's group commit lets concurrent jobs share
+// one flush; that is the main cost of this store next to store/sqlite. To keep each turn
+// short, the lock, the IDs and the insert are one statement right before the commit, and the
+// sync path's other writes are few round trips (RecordIntent is a single statement). See the
+// README's Performance table for the measured figures.
 //
 // # Schema and migrations
 //

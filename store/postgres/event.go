@@ -19,9 +19,10 @@ const (
 	maxEventLimit     = 1000
 )
 
-// EventChannel is the LISTEN/NOTIFY channel on which every transaction that appends events
-// announces them, once per org: the payload is the JSON {"org_id": ..., "event_id": ...} with
-// the highest event ID it appended for that org. See Subscribe.
+// EventChannel is the LISTEN/NOTIFY channel on which the Store announces the events of every
+// transaction that appends some, once per org, right after the commit: the payload is the
+// JSON {"org_id": ..., "event_id": ...} with the highest event ID it appended for that org.
+// See Subscribe.
 const EventChannel = "leadcall_events"
 
 // events collects the events a write transaction appends. They are inserted by insertEvents
@@ -84,10 +85,12 @@ const maxNotifyOrgID = 4000
 // event-appending transaction of the org waits for in turn. It locks the orgs' event_locks
 // rows in org order ($1, sorted; so two batches never deadlock), and only then (e is
 // correlated with the lock's count, so no ID is drawn before every lock is held) draws one ID
-// per event from event_ids in the order of the arrays ($2..$6), inserts the rows, and queues
-// one notification per org on $8 with the org's last ID (an org ID longer than $9 bytes is
-// sent as ""). It returns how many orgs it locked (fewer than $7: an org does not exist, and
-// nothing was inserted), the IDs in input order, and the notifications queued.
+// per event from event_ids in the order of the arrays ($2..$6) and inserts the rows. It
+// returns how many orgs it locked (fewer than $7: an org does not exist, and nothing was
+// inserted) and the IDs in input order. The notifications are sent after the commit (see
+// notifier): a NOTIFY inside the transaction would hold PostgreSQL's database-wide notify
+// lock through the commit's flush, so the event-appending commits of every org would take
+// turns.
 const insertEventsSQL = `
 	WITH l AS MATERIALIZED (
 		SELECT count(*) AS n
@@ -103,18 +106,15 @@ const insertEventsSQL = `
 	), ins AS (
 		INSERT INTO events (id, org_id, type, at, call_id, data)
 		SELECT id, org_id, type, at, call_id, data FROM e
-	), note AS (
-		SELECT pg_notify($8, json_build_object(
-			'org_id', CASE WHEN octet_length(org_id) > $9 THEN '' ELSE org_id END,
-			'event_id', max(id))::text)
-		FROM e GROUP BY org_id
 	)
-	SELECT (SELECT n FROM l), COALESCE((SELECT array_agg(id ORDER BY ord) FROM e), '{}'), (SELECT count(*) FROM note)`
+	SELECT (SELECT n FROM l), COALESCE((SELECT array_agg(id ORDER BY ord) FROM e), '{}')`
 
 // insertEvents appends evs (At set) inside tx and sets their IDs; it must be the last thing
 // the transaction does before it commits (see insertEventsSQL: it takes the orgs' event
-// locks, which are then held until the commit). IDs increase in the order of evs; PostgreSQL
-// delivers the notifications at commit. CodeNotFound when an org does not exist.
+// locks, which are then held until the commit). IDs increase in the order of evs. The
+// notifications (one per org, with its last ID) go to the notifier in ctx, which write sends
+// after the commit; without one (not inside write) they are queued in tx. CodeNotFound when
+// an org does not exist.
 func insertEvents(ctx context.Context, tx pgx.Tx, evs []leadcall.Event) error {
 	if len(evs) == 0 {
 		return nil
@@ -138,11 +138,10 @@ func insertEvents(ctx context.Context, tx pgx.Tx, evs []leadcall.Event) error {
 	orgs = slices.Compact(orgs)
 
 	var (
-		locked, notified int
-		ids              []int64
+		locked int
+		ids    []int64
 	)
-	err := tx.QueryRow(ctx, insertEventsSQL, orgs, orgCol, typeCol, atCol, callCol, dataCol, len(orgs),
-		EventChannel, maxNotifyOrgID).Scan(&locked, &ids, &notified)
+	err := tx.QueryRow(ctx, insertEventsSQL, orgs, orgCol, typeCol, atCol, callCol, dataCol, len(orgs)).Scan(&locked, &ids)
 	if err != nil {
 		return err
 	}
@@ -158,14 +157,60 @@ func insertEvents(ctx context.Context, tx pgx.Tx, evs []leadcall.Event) error {
 		}
 		return fmt.Errorf("postgres: append events: locked %d of %d orgs", locked, len(orgs))
 	}
-	if len(ids) != len(evs) || !slices.IsSorted(ids) || notified != len(orgs) {
-		return fmt.Errorf("postgres: append events: got IDs %v and %d notifications for %d events of %d orgs",
-			ids, notified, len(evs), len(orgs))
+	if len(ids) != len(evs) || !slices.IsSorted(ids) {
+		return fmt.Errorf("postgres: append events: got IDs %v for %d events", ids, len(evs))
 	}
+	last := make(map[string]int64, len(orgs))
 	for i := range evs {
 		evs[i].ID = ids[i]
+		last[evs[i].OrgID] = ids[i]
 	}
-	return nil
+	payloads := make([]string, 0, len(orgs))
+	for _, o := range orgs {
+		p := notifyPayload{OrgID: o, EventID: last[o]}
+		if len(o) > maxNotifyOrgID {
+			p.OrgID = ""
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		payloads = append(payloads, string(b))
+	}
+	if n, ok := ctx.Value(notifierKey{}).(*notifier); ok {
+		n.payloads = append(n.payloads, payloads...)
+		return nil
+	}
+	_, err = tx.Exec(ctx, notifySQL, EventChannel, payloads)
+	return err
+}
+
+// notifySQL sends the payloads $2 on channel $1.
+const notifySQL = `SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p`
+
+// notifierKey is the context key of the notifier of the write in progress.
+type notifierKey struct{}
+
+// notifier collects the notifications of one write transaction, which write sends once the
+// transaction has committed: one statement of its own, which (writing no WAL) commits
+// without waiting for a flush and holds the notify lock only for that moment. A replica that
+// dies between the commit and that statement sends nothing; listeners re-read the log
+// periodically (httpapi's hub does), so that costs latency, not events.
+type notifier struct {
+	payloads []string
+}
+
+// send delivers the collected notifications; a failure is logged, since the transaction has
+// committed and the notifications are wake-ups only.
+func (n *notifier) send(ctx context.Context, s *Store, op string) {
+	if len(n.payloads) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), DefaultConnectTimeout)
+	defer cancel()
+	if _, err := s.pool.Exec(ctx, notifySQL, EventChannel, n.payloads); err != nil {
+		s.cfg.Logger.Warn("postgres: notifying listeners after a commit", "op", op, "err", err)
+	}
 }
 
 func scanString(r pgx.Row) (string, error) {

@@ -12,9 +12,12 @@ import (
 
 // Notification says that an org's event log grew: events up to EventID were committed.
 // It is a wake-up, not the data: read the events with Store.Events from your own cursor.
-// Notifications of one transaction arrive together, after its commit, and in commit order
-// relative to other transactions. OrgID is empty for an org ID too long to send; then any
-// org may have new events.
+// Notifications of one transaction arrive together, after its commit: the Store sends them
+// in a statement of its own right after the commit (see the package doc), so they usually
+// follow commit order but may not, and a process that dies between its commit and that
+// statement sends none. Follow them for latency, and re-read the log periodically for
+// completeness (httpapi's following hub does both). OrgID is empty for an org ID too long to
+// send; then any org may have new events.
 type Notification struct {
 	OrgID   string
 	EventID int64

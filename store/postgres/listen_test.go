@@ -59,3 +59,25 @@ func TestListenSaysAnyOrgFirst(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 }
+
+// TestNotifiesOnlyCommittedEvents: a transaction that fails (here: one org of the batch does
+// not exist) sends no notification, not even for the org that exists; the next committed
+// append's notification names its own last event.
+func TestNotifiesOnlyCommittedEvents(t *testing.T) {
+	stores := replicas(t, 2)
+	ctx := t.Context()
+	org := "notify-" + randomHex(6)
+	seed(t, stores[0], org)
+	sub, err := stores[1].Subscribe(ctx)
+	require.NoError(t, err)
+	defer sub.Close()
+
+	_, err = stores[0].AppendEvents(ctx, []leadcall.Event{
+		{OrgID: org, Type: leadcall.EventBackfillProgress},
+		{OrgID: "missing-" + randomHex(6), Type: leadcall.EventBackfillProgress},
+	})
+	require.Equal(t, leadcall.CodeNotFound, leadcall.CodeOf(err))
+	evs, err := stores[0].AppendEvents(ctx, []leadcall.Event{{OrgID: org, Type: leadcall.EventBackfillProgress}})
+	require.NoError(t, err)
+	require.Equal(t, evs[0].ID, nextFor(t, sub, org).EventID, "the first notification is the committed append's")
+}

@@ -275,7 +275,8 @@ func (s *Store) wrap(ctx context.Context, op string, err error) error {
 // re-check), whatever the server's default_transaction_isolation says.
 var txOptions = pgx.TxOptions{IsoLevel: pgx.ReadCommitted}
 
-// write runs fn in a read committed transaction and commits it. fn must return the first error
+// write runs fn in a read committed transaction and commits it; then it sends the
+// notifications of the events fn appended (see notifier). fn must return the first error
 // it meets, and must be safe to run again: a transaction the server aborts for a deadlock or a
 // serialization failure is retried (up to maxTxAttempts runs). Errors are classified and
 // wrapped with op.
@@ -285,7 +286,12 @@ func (s *Store) write(ctx context.Context, op string, fn func(ctx context.Contex
 	}
 	var err error
 	for range maxTxAttempts {
-		err = pgx.BeginTxFunc(ctx, s.pool, txOptions, func(tx pgx.Tx) error { return fn(ctx, tx) })
+		notes := &notifier{}
+		txCtx := context.WithValue(ctx, notifierKey{}, notes)
+		err = pgx.BeginTxFunc(txCtx, s.pool, txOptions, func(tx pgx.Tx) error { return fn(txCtx, tx) })
+		if err == nil {
+			notes.send(ctx, s, op)
+		}
 		if err == nil || !retryable(err) || ctx.Err() != nil {
 			break
 		}
