@@ -1,6 +1,7 @@
 package zohotest
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -53,6 +54,7 @@ type grantCode struct {
 	offline                     bool
 	expires                     time.Time
 	used                        bool
+	userID                      string // who consented; "" means the admin user
 }
 
 // Credentials are what a client needs to talk to this server.
@@ -273,6 +275,7 @@ func (s *Server) mintToken(form url.Values, apiDomain string, omitExpiry bool) a
 		rt     *refreshToken
 		scopes []string
 		issue  string // refresh token to return (code exchange with offline access)
+		user   = s.adminID
 	)
 	switch form.Get("grant_type") {
 	case "refresh_token":
@@ -287,7 +290,7 @@ func (s *Server) mintToken(form url.Values, apiDomain string, omitExpiry bool) a
 			}
 			rt.mints = append(rt.mints, now)
 		}
-		scopes = rt.scopes
+		scopes, user = rt.scopes, rt.userID
 	case "authorization_code":
 		g, ok := s.grants[form.Get("code")]
 		if !ok || g.used || now.After(g.expires) || g.clientID != client.id ||
@@ -299,12 +302,16 @@ func (s *Server) mintToken(form url.Values, apiDomain string, omitExpiry bool) a
 		if g.offline {
 			issue = s.newRefreshLocked(client.id, g.scopes)
 			rt = s.refresh[issue]
+			if g.userID != "" {
+				rt.userID = g.userID
+			}
 		}
+		user = cmp.Or(g.userID, user)
 	default:
 		return tokenErr("unsupported_grant_type") // unconfirmed code
 	}
 	at := &accessToken{token: "1000." + randomHex(16) + "." + randomHex(16), refresh: rt,
-		scopes: scopes, userID: s.adminID, expires: now.Add(s.cfg.AccessTokenTTL)}
+		scopes: scopes, userID: user, expires: now.Add(s.cfg.AccessTokenTTL)}
 	s.access[at.token] = at
 	s.minted++
 	body := tokenResponse{AccessToken: at.token, RefreshToken: issue, Scope: strings.Join(scopes, " "),

@@ -199,6 +199,8 @@ type Server struct {
 	refresh    map[string]*refreshToken
 	access     map[string]*accessToken
 	grants     map[string]*grantCode
+	consent    ConsentFunc
+	redirects  map[string][]string // client ID → registered redirect URIs
 	users      []*User
 	adminID    string
 	store      map[string]*moduleStore
@@ -361,6 +363,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.serveToken(w, r)
 	case r.URL.Path == "/oauth/v2/token/revoke":
 		s.serveRevoke(w, r)
+	case r.URL.Path == "/oauth/v2/auth":
+		s.serveAuthorize(w, r)
 	case strings.HasPrefix(r.URL.Path, "/crm/"):
 		s.serveAPI(w, r)
 	default:
@@ -674,6 +678,7 @@ type Endpoint string
 const (
 	EndpointToken        Endpoint = "POST /oauth/v2/token"
 	EndpointRevoke       Endpoint = "POST /oauth/v2/token/revoke"
+	EndpointAuthorize    Endpoint = "GET /oauth/v2/auth"
 	EndpointListRecords  Endpoint = "GET /crm/v8/{module}"
 	EndpointGetRecord    Endpoint = "GET /crm/v8/{module}/{id}"
 	EndpointSearch       Endpoint = "GET /crm/v8/{module}/search"
