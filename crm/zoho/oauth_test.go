@@ -521,3 +521,22 @@ func TestExpiredInitialTokenIsRefreshed(t *testing.T) {
 	require.NoError(t, err)
 	require.EqualValues(t, 1, f.tokenHits.Load())
 }
+
+func TestAccountsDataCenter(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]DataCenter{
+		"https://accounts.zoho.com":      DataCenterUS,
+		"https://accounts.zoho.eu/":      DataCenterEU,
+		"https://accounts.zohocloud.ca":  DataCenterCanada,
+		"https://accounts.zoho.com.cn":   DataCenterChina,
+		"https://accounts.zoho.com.evil": "",
+		"http://accounts.zoho.com":       "",
+		"https://accounts.zoho.com@evil": "",
+		"https://accounts.zoho.com?x=1":  "",
+		"":                               "",
+	} {
+		dc, ok := AccountsDataCenter(in)
+		require.Equal(t, want, dc, in)
+		require.Equal(t, want != "", ok, in)
+	}
+}
