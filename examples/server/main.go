@@ -5,6 +5,27 @@
 //	go run ./examples/server -db postgres://...    # PostgreSQL
 //	go run ./examples/server -crm zoho -zoho-dc in -zoho-client-id ... -zoho-client-secret ... \
 //	    -zoho-refresh-token ...
+//	go run ./examples/server -crm zoho -zoho-dc eu -zoho-client-id ... -zoho-client-secret ... \
+//	    -zoho-redirect-url https://leadcall.example.com/v1/crm/zoho/callback   # connect from the dashboard
+//
+// Connecting Zoho from the dashboard: with a client ID and secret but no refresh token the
+// server starts "not connected" (GET /readyz says crm "not_connected"; calls wait as pending)
+// and an admin clicks "Connect Zoho" on the settings screen. The server mounts, besides
+// httpapi's built-in routes (which GET /v1/openapi.json describes):
+//
+//	POST /v1/crm/zoho/connect   admin  → 200 {"url": Zoho's consent URL}; the browser goes there
+//	GET  /v1/crm/zoho/callback  public → Zoho's redirect target; 303 to /?zoho=connected#settings
+//	                                     or /?zoho_error=<reason>#settings (crm/zoho/zohoconnect)
+//	GET  /v1/crm/status         manager → {"mode":"sandbox|zoho","connected":bool,
+//	                                     "data_centre":"eu","can_connect":bool}
+//
+// Register the callback URL (-zoho-redirect-url, default http://<listen address>/v1/crm/zoho/callback)
+// with the client in Zoho's API console. The refresh token is written to -zoho-token-file
+// (mode 0600; default: the SQLite file's name plus ".zoho-token.json", or
+// leadcall-zoho-token.json with PostgreSQL) and the server switches to it at once; on later
+// starts that file, when present, wins over -zoho-refresh-token (delete it to disconnect).
+// The connect flow's pending states live in the process: with several replicas, connect
+// through one of them.
 //
 // Without Zoho credentials it runs in sandbox mode: the bundled fake Zoho (crm/zoho/zohotest)
 // runs in-process on a loopback port, seeded with a demo user and a demo Lead Source, and the
@@ -52,6 +73,7 @@ import (
 	"github.com/leadcall/leadcall"
 	"github.com/leadcall/leadcall/crm/zoho"
 	"github.com/leadcall/leadcall/crm/zoho/zohotest"
+	"github.com/leadcall/leadcall/examples/internal/crmconn"
 	"github.com/leadcall/leadcall/examples/internal/sandbox"
 	"github.com/leadcall/leadcall/httpapi"
 	"github.com/leadcall/leadcall/store/postgres"
@@ -103,8 +125,14 @@ type Config struct {
 	ZohoClientID     string
 	ZohoClientSecret string
 	ZohoRefreshToken string
-	AdminToken       string // LEADCALL_ADMIN_TOKEN only (flags show in process lists); empty: generated
-	OrgID            string // the org the admin token acts on; default httpapi.DefaultOrgID
+	// ZohoTokenFile keeps the refresh token of the dashboard's connect flow (mode 0600);
+	// default: DB + ".zoho-token.json" for SQLite, leadcall-zoho-token.json for PostgreSQL.
+	ZohoTokenFile string
+	// ZohoRedirectURL is the connect flow's callback URL as registered with Zoho; default
+	// the listen address's http://.../v1/crm/zoho/callback.
+	ZohoRedirectURL string
+	AdminToken      string // LEADCALL_ADMIN_TOKEN only (flags show in process lists); empty: generated
+	OrgID           string // the org the admin token acts on; default httpapi.DefaultOrgID
 	// StreamOrigins are browser origins allowed on GET /v1/stream besides the server's own
 	// host (comma-separated host patterns, e.g. dash.example.com).
 	StreamOrigins []string
@@ -150,7 +178,9 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	str(&c.ZohoAccountsURL, "zoho-accounts-url", "", "Zoho accounts server (overrides -zoho-dc)")
 	str(&c.ZohoClientID, "zoho-client-id", "", "Zoho OAuth client ID")
 	str(&c.ZohoClientSecret, "zoho-client-secret", "", "Zoho OAuth client secret")
-	str(&c.ZohoRefreshToken, "zoho-refresh-token", "", "Zoho refresh token")
+	str(&c.ZohoRefreshToken, "zoho-refresh-token", "", "Zoho refresh token (without one, an admin connects Zoho from the dashboard)")
+	str(&c.ZohoTokenFile, "zoho-token-file", "", "file (mode 0600) keeping the refresh token of the dashboard's Zoho connection (default: <db>.zoho-token.json)")
+	str(&c.ZohoRedirectURL, "zoho-redirect-url", "", "Zoho connect callback URL registered with the client (default: http://<addr>/v1/crm/zoho/callback)")
 	str(&c.OrgID, "org", httpapi.DefaultOrgID, "ID of the org the admin token acts on")
 	var origins, lease, enginePoll, zohoRPS, zohoBurst, grace, bcryptCost string
 	str(&grace, "reconcile-grace", "", "wait after an in-doubt CRM create before creating again, e.g. 2m (default: the Engine's)")
@@ -203,8 +233,8 @@ func ParseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	switch c.CRM {
 	case CRMSandbox:
 	case CRMZoho:
-		if c.ZohoClientID == "" || c.ZohoClientSecret == "" || c.ZohoRefreshToken == "" {
-			return Config{}, errors.New("-crm zoho needs -zoho-client-id, -zoho-client-secret and -zoho-refresh-token")
+		if c.ZohoClientID == "" || c.ZohoClientSecret == "" {
+			return Config{}, errors.New("-crm zoho needs -zoho-client-id and -zoho-client-secret (and -zoho-refresh-token, or an admin connects Zoho from the dashboard)")
 		}
 	default:
 		return Config{}, fmt.Errorf("-crm %q: want sandbox or zoho", c.CRM)
@@ -220,6 +250,9 @@ type Main struct {
 	log    *slog.Logger
 	store  leadcall.Store
 	fake   *zohotest.Server // sandbox mode only
+	crm    *crmconn.Switch
+	conn   *crmconn.Connector // zoho mode only
+	ln     net.Listener       // until http serves it
 	eng    *leadcall.Engine
 	hub    *httpapi.Hub // live stream; the Engine's Notifier
 	http   *http.Server
@@ -245,11 +278,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if m.store, err = m.openStore(ctx); err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
-	c, err := m.openCRM()
-	if err != nil {
+	if m.crm, err = m.openCRM(); err != nil {
 		return fmt.Errorf("connect CRM: %w", err)
 	}
-	crms := leadcall.SingleCRM{C: c}
+	crms := m.crm
 	hubCfg := httpapi.HubConfig{Logger: m.log}
 	if log, ok := m.store.(httpapi.EventLog); ok {
 		hubCfg.Follow = log // replicas share the store: stream every replica's events
@@ -278,6 +310,10 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if m.ln, err = net.Listen("tcp", m.cfg.Addr); err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	m.url = "http://" + m.ln.Addr().String()
 	api, err := httpapi.New(httpapi.Config{
 		Engine: m.eng, Store: m.store, CRMs: crms, AdminToken: token, OrgID: m.cfg.OrgID, Logger: m.log,
 		BcryptCost: m.cfg.BcryptCost,
@@ -285,15 +321,15 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("http api: %w", err)
 	}
+	if err := m.mountCRMRoutes(api); err != nil {
+		return err
+	}
 	handler, err := api.WithStream(httpapi.StreamConfig{Hub: m.hub, OriginPatterns: m.cfg.StreamOrigins})
 	if err != nil {
 		return fmt.Errorf("live stream: %w", err)
 	}
-	ln, err := net.Listen("tcp", m.cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
-	}
-	m.url = "http://" + ln.Addr().String()
+	ln := m.ln
+	m.ln = nil
 	m.http = &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
 		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 	go func() {
@@ -320,6 +356,9 @@ func (m *Main) Close() error {
 	if m.hub != nil {
 		// First: Shutdown does not wait for the stream's hijacked connections.
 		errs = append(errs, m.hub.Close())
+	}
+	if m.ln != nil {
+		errs = append(errs, m.ln.Close())
 	}
 	if m.http != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -356,10 +395,11 @@ func (m *Main) openStore(ctx context.Context) (leadcall.Store, error) {
 	return sqlite.Open(ctx, m.cfg.DB, nil)
 }
 
-// openCRM returns the Zoho adapter, pointed at the real Zoho or at the in-process fake.
-func (m *Main) openCRM() (*zoho.CRM, error) {
+// zohoConfig is the adapter configuration without a refresh token: client, accounts server or
+// data centre, limits.
+func (m *Main) zohoConfig() (zoho.Config, error) {
 	zc := zoho.Config{
-		ClientID: m.cfg.ZohoClientID, ClientSecret: m.cfg.ZohoClientSecret, RefreshToken: m.cfg.ZohoRefreshToken,
+		ClientID: m.cfg.ZohoClientID, ClientSecret: m.cfg.ZohoClientSecret,
 		AccountsURL: m.cfg.ZohoAccountsURL, Logger: m.log,
 		RequestsPerSecond: m.cfg.ZohoRPS, Burst: m.cfg.ZohoBurst,
 	}
@@ -368,25 +408,11 @@ func (m *Main) openCRM() (*zoho.CRM, error) {
 		lim, err := pg.RateLimiter("zoho:"+cmp.Or(m.cfg.OrgID, httpapi.DefaultOrgID),
 			cmp.Or(m.cfg.ZohoRPS, zoho.DefaultRequestsPerSecond), cmp.Or(m.cfg.ZohoBurst, zoho.DefaultBurst))
 		if err != nil {
-			return nil, err
+			return zc, err
 		}
 		zc.Limiter = lim
 	}
-	if m.cfg.CRM == CRMSandbox {
-		creds, err := m.startSandbox()
-		if err != nil {
-			return nil, err
-		}
-		zc.ClientID, zc.ClientSecret, zc.RefreshToken, zc.AccountsURL = creds.ClientID, creds.ClientSecret, creds.RefreshToken, creds.AccountsURL
-		sandbox.LiftClientLimits(&zc) // the fake on loopback only; real Zoho keeps the defaults
-	} else if zc.AccountsURL == "" {
-		dc, err := zoho.ParseDataCenter(m.cfg.ZohoDC)
-		if err != nil {
-			return nil, err
-		}
-		zc.DataCenter = dc
-	}
-	return zoho.New(zc)
+	return zc, nil
 }
 
 // Sandbox seed data.

@@ -60,6 +60,14 @@ func TestParseConfig(t *testing.T) {
 		{name: "admin email without password", args: []string{"-admin-email", "boss@example.com"}, wantErr: "needs LEADCALL_ADMIN_PASSWORD"},
 		{name: "bad bcrypt cost", env: map[string]string{"LEADCALL_BCRYPT_COST": "high"}, wantErr: "-bcrypt-cost"},
 		{name: "incomplete credentials", args: []string{"-zoho-client-id", "id"}, wantErr: "needs -zoho-client-id"},
+		{name: "zoho without refresh token connects later", args: []string{"-zoho-client-id", "id", "-zoho-client-secret", "s",
+			"-zoho-token-file", "/var/lib/leadcall/zoho.json", "-zoho-redirect-url", "https://lc.example.com/v1/crm/zoho/callback"},
+			want: func(t *testing.T, c Config) {
+				require.Equal(t, CRMZoho, c.CRM)
+				require.Empty(t, c.ZohoRefreshToken)
+				require.Equal(t, "/var/lib/leadcall/zoho.json", c.ZohoTokenFile)
+				require.Equal(t, "https://lc.example.com/v1/crm/zoho/callback", c.ZohoRedirectURL)
+			}},
 		{name: "unknown crm", args: []string{"-crm", "salesforce"}, wantErr: "want sandbox or zoho"},
 		{name: "tuning", args: []string{"-lease", "3s", "-engine-poll", "100ms", "-zoho-rps", "50"}, env: map[string]string{"LEADCALL_ZOHO_BURST": "20"},
 			want: func(t *testing.T, c Config) {
