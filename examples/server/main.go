@@ -31,7 +31,8 @@
 // runs in-process on a loopback port, seeded with a demo user and a demo Lead Source, and the
 // real Zoho adapter talks to it, so the whole flow works with no account. The fake keeps its
 // records in memory: they vanish when the server stops, while the database keeps the calls (and
-// the IDs of the records they were synced to).
+// the IDs of the records they were synced to). Managers see what it holds on the dashboard's
+// Sandbox CRM screen (GET /v1/sandbox/crm, sandbox mode only).
 //
 // Several replicas may share one PostgreSQL database (-db postgres://...): job leases keep
 // their sync work apart (-lease sets how soon a crashed replica's jobs are taken over), each
@@ -323,6 +324,9 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	if err := m.mountCRMRoutes(api); err != nil {
 		return err
+	}
+	if m.fake != nil {
+		sandbox.MountCRMView(api, m.fake) // what the fake Zoho holds, for the dashboard
 	}
 	handler, err := api.WithStream(httpapi.StreamConfig{Hub: m.hub, OriginPatterns: m.cfg.StreamOrigins})
 	if err != nil {

@@ -283,6 +283,7 @@ func TestZohoModeUsesTheGivenAccountsServer(t *testing.T) {
 	require.NoError(t, m.Run(context.Background()))
 	t.Cleanup(func() { require.NoError(t, m.Close()) })
 	require.Nil(t, m.fake, "no sandbox in zoho mode")
+	client{t: t, base: m.URL()}.do("GET", "/v1/sandbox/crm", "zoho-mode-admin-token", nil, http.StatusNotFound, nil) // no fake to show
 	var ready map[string]string
 	client{t: t, base: m.URL()}.do("GET", "/readyz", "", nil, http.StatusOK, &ready)
 	require.Equal(t, "ok", ready["crm"])

@@ -106,7 +106,9 @@
 //
 // [Server.Records], [Server.FindBySyncKey], [Server.Count], [Server.Requests],
 // [Server.RequestCount], [Server.CreditsUsed], [Server.PeakInFlight], [Server.FaultEvents]
-// and [Server.Reset] let tests check what a client did.
+// and [Server.Reset] let tests check what a client did. [Server.RecentRecords] and
+// [Server.View] read the newest records cheaply, and [Server.ViewHandler] serves them as a
+// read-only JSON view (mounted by the reference server's sandbox mode for its dashboard).
 //
 // A Server is safe for concurrent use.
 package zohotest

@@ -103,6 +103,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: http api: %w", err)
 	}
+	MountCRMView(api, s.fake)
 	handler, err := api.WithStream(httpapi.StreamConfig{Hub: s.hub})
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: live stream: %w", err)
