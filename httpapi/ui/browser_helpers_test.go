@@ -268,6 +268,10 @@ type setup struct {
 	engine leadcall.Config // Store, CRMs and Notifier are set by newServer
 	// hide makes these paths answer 404 as a server without the route does.
 	hide []string
+	// crm, when set, is the CRM instead of the memcrm (a.crm is then unused).
+	crm leadcall.CRM
+	// mount adds an embedder's routes to the API before it serves (httpapi.Server.Mount).
+	mount func(*httpapi.Server)
 }
 
 func newApp(t *testing.T, opts ...func(*setup)) *app {
@@ -301,15 +305,22 @@ func newServer(t *testing.T, opts ...func(*setup)) *app {
 	su.hub.Follow = &localEventLog{store: st}
 	hub, err := httpapi.NewHub(su.hub)
 	require.NoError(t, err)
+	crms := leadcall.SingleCRM{C: c}
+	if su.crm != nil {
+		crms = leadcall.SingleCRM{C: su.crm}
+	}
 	ec := su.engine
-	ec.Store, ec.CRMs, ec.Notifier = st, leadcall.SingleCRM{C: c}, hub
+	ec.Store, ec.CRMs, ec.Notifier = st, crms, hub
 	eng, err := leadcall.New(ec)
 	require.NoError(t, err)
 	require.NoError(t, eng.CreateOrg(bg, &leadcall.Org{ID: "default", Name: "Default"}))
 	require.NoError(t, eng.Start())
-	srv, err := httpapi.New(httpapi.Config{Engine: eng, Store: st, CRMs: leadcall.SingleCRM{C: c}, AdminToken: adminToken,
+	srv, err := httpapi.New(httpapi.Config{Engine: eng, Store: st, CRMs: crms, AdminToken: adminToken,
 		BcryptCost: bcrypt.MinCost}) // test passwords need no strength, and the tests stay quick
 	require.NoError(t, err)
+	if su.mount != nil {
+		su.mount(srv)
+	}
 	h, err := srv.WithStream(httpapi.StreamConfig{Hub: hub})
 	require.NoError(t, err)
 	if len(su.hide) > 0 {

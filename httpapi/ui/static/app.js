@@ -38,6 +38,12 @@
 //   api-token-row (data-token-id), api-token-revoke, api-token-form, api-token-name,
 //   api-token-days, api-token-submit, api-token-secret (a new token, shown once)
 //   Settings: settings-body, settings-form, settings-<field>, settings-save
+//   Sandbox CRM (nav-sandbox is shown only when GET /v1/sandbox/crm answers, i.e. in sandbox
+//   mode, to managers): sandbox-tabs, sandbox-tab (data-module, data-count, aria-selected),
+//   sandbox-body, sandbox-table (data-module), sandbox-row (data-record-id, data-module,
+//   data-highlight), sandbox-link (data-module, data-record-id: the Lead or Contact a Call or
+//   Task points at; a click shows it), sandbox-empty, sandbox-missing (a linked record
+//   beyond the newest rows)
 
 import { api, ApiError, getToken, setToken, whenUnauthorized, query, items } from './api.js';
 import { LiveStream } from './stream.js';
@@ -50,7 +56,7 @@ import {
 /** A device is shown online (green) when its last heartbeat is at most this old. */
 export const ONLINE_WINDOW_MS = 2 * 60 * 1000;
 const CALL_LOG_ROWS = 300;
-const VIEWS = ['command', 'calls', 'review', 'recovery', 'reports', 'owners', 'backfill', 'team', 'settings'];
+const VIEWS = ['command', 'calls', 'review', 'recovery', 'reports', 'owners', 'backfill', 'team', 'settings', 'sandbox'];
 
 const state = {
   me: null,
@@ -71,6 +77,7 @@ const state = {
   // finished} by ID, because a run's events can arrive before the answer that names it.
   backfill: { preview: null, runId: '', progress: {}, error: '' },
   report: { loaded: false },
+  sandbox: sandboxState(),
   period: 'today', // Command Center counts: today, 7d or 30d
   periodStart: startOfToday(),
   ready: false,
@@ -214,6 +221,7 @@ async function start(me) {
   // after the load), so nothing falls between the two.
   await opened;
   await loadAll();
+  await probeSandbox();
   state.ready = true;
   for (const ev of state.buffered.splice(0)) applyEvent(ev);
   document.body.dataset.ready = 'true';
@@ -395,11 +403,13 @@ function applyEvent(ev) {
       state.calls.set(d.id, { ...state.calls.get(d.id), ...d });
       invalidate('calls', 'grid', 'stats', 'panel');
       if (state.view === 'reports' && state.report.loaded) refreshSoon('report', () => loadReport(null, true));
+      if (ev.type === 'call.synced') sandboxChanged();
       break;
     case 'review.created':
     case 'review.resolved':
       state.review.set(d.id, d);
       invalidate('review', 'stats');
+      if (ev.type === 'review.resolved') sandboxChanged();
       break;
     case 'rep.updated': {
       const i = state.reps.findIndex((r) => r.id === d.id);
@@ -1336,6 +1346,139 @@ async function tokensCard() {
   return card;
 }
 
+// ---------------------------------------------------------------- sandbox CRM
+
+const SANDBOX_MODULES = ['Leads', 'Contacts', 'Calls', 'Tasks'];
+const SANDBOX_ROWS = 100;
+
+function sandboxState() {
+  return { available: false, module: 'Leads', data: null, loaded: false, error: '', highlight: '' };
+}
+
+/** probeSandbox asks whether this server shows its fake CRM: 404 (not sandbox mode) or 403
+ * (a rep) hide the screen; the tab appears when the route answers. */
+async function probeSandbox() {
+  state.sandbox = sandboxState();
+  if (canManage()) {
+    try {
+      await api('GET', `/v1/sandbox/crm${query({ limit: 1 })}`);
+      state.sandbox.available = true;
+    } catch (e) {
+      if (!(e instanceof ApiError && (e.status === 404 || e.status === 403))) state.sandbox.available = true; // show the error there
+    }
+  }
+  document.querySelector('.nav a[data-view="sandbox"]').hidden = !state.sandbox.available;
+}
+
+/** sandboxChanged follows a write to the CRM: the screen reads again (at most every
+ * REFRESH_MS); another screen reads it when it is next shown. */
+function sandboxChanged() {
+  if (!state.sandbox.available) return;
+  if (state.view === 'sandbox') refreshSoon('sandbox', () => loadSandbox(true));
+  else state.sandbox.loaded = false;
+}
+
+function showSandbox() {
+  if (state.sandbox.loaded) renderSandbox();
+  else loadSandbox(false);
+}
+
+/** loadSandbox reads the current module; quiet (a live refresh) keeps the table meanwhile. */
+async function loadSandbox(quiet) {
+  const sb = state.sandbox;
+  const module = sb.module;
+  if (!quiet) { sb.data = null; renderSandbox(); }
+  try {
+    const r = await api('GET', `/v1/sandbox/crm${query({ module, limit: SANDBOX_ROWS })}`);
+    if (sb !== state.sandbox || module !== sb.module) return; // signed out or switched meanwhile
+    sb.data = r;
+    sb.error = '';
+  } catch (e) {
+    if (sb !== state.sandbox || module !== sb.module) return;
+    sb.error = errorText(e);
+  }
+  sb.loaded = true;
+  if (state.view === 'sandbox') renderSandbox();
+}
+
+function selectSandboxModule(module, highlight = '') {
+  state.sandbox.module = module;
+  state.sandbox.highlight = highlight;
+  loadSandbox(false);
+}
+
+const sbName = (r) => r.Full_Name || r.Last_Name || '';
+const sbOwner = (r) => (r.Owner && (r.Owner.name || r.Owner.id)) || '—';
+
+/** sandboxLink is a Call's or Task's link to its Lead or Contact; a click shows that record. */
+function sandboxLink(ref) {
+  if (!ref || !ref.id) return '—';
+  const target = ref.module || 'Leads';
+  return h('button', {
+    type: 'button', class: ['link', 'record-link'], testid: 'sandbox-link', data: { module: target, recordId: ref.id },
+    title: `Show this ${target === 'Contacts' ? 'Contact' : 'Lead'}`,
+    on: { click: () => selectSandboxModule(target, ref.id) },
+  }, `${ref.name || ref.id} (${target === 'Contacts' ? 'Contact' : 'Lead'})`);
+}
+
+const SANDBOX_COLUMNS = {
+  person: [
+    ['Name', (r) => [sbName(r) || '—', r.converted ? [' ', h('span', { class: 'chip' }, 'converted')] : null]],
+    ['Phone', (r) => h('span', { class: 'mono' }, r.Phone || r.Mobile || '—')],
+    ['Lead Source', (r) => r.Lead_Source || '—'],
+    ['Owner', sbOwner],
+  ],
+  Calls: [
+    ['Subject', (r) => r.Subject || '—'],
+    ['Type', (r) => h('span', { class: ['chip', (r.Call_Type || '').toLowerCase()] }, r.Call_Type || '—')],
+    ['Started', (r) => dateTime(r.Call_Start_Time) || '—'],
+    ['Duration', (r) => h('span', { class: 'mono' }, r.Call_Duration || '—')],
+    ['Related to', (r) => sandboxLink(r.What_Id || r.Who_Id)],
+    ['Owner', sbOwner],
+  ],
+  Tasks: [
+    ['Subject', (r) => r.Subject || '—'],
+    ['Status', (r) => r.Status || '—'],
+    ['Due', (r) => r.Due_Date || '—'],
+    ['Related to', (r) => sandboxLink(r.What_Id || r.Who_Id)],
+    ['Owner', sbOwner],
+  ],
+};
+
+function renderSandbox() {
+  const sb = state.sandbox;
+  const counts = (sb.data && sb.data.counts) || {};
+  replace($('sandbox-tabs'), SANDBOX_MODULES.map((m) => h('button', {
+    type: 'button', role: 'tab', testid: 'sandbox-tab', 'aria-selected': String(m === sb.module),
+    data: { module: m, count: String(counts[m] ?? '') },
+    on: { click: () => { if (m !== sb.module) selectSandboxModule(m); } },
+  }, m, ' ', h('span', { class: 'tab-count' }, counts[m] === undefined ? '…' : String(counts[m])))));
+  const body = $('sandbox-body');
+  if (sb.error) { replace(body, h('p', { class: 'error', role: 'alert' }, sb.error)); return; }
+  if (!sb.data) { replace(body, h('p', { class: 'muted' }, 'Loading…')); return; }
+  const rows = sb.data.records || [];
+  if (!rows.length) {
+    replace(body, h('p', { class: 'empty', testid: 'sandbox-empty' }, `No ${sb.module} yet. Synced calls write them here.`));
+    return;
+  }
+  const cols = [...(SANDBOX_COLUMNS[sb.module] || SANDBOX_COLUMNS.person),
+    ['Sync key', (r) => h('span', { class: 'mono small' }, r.LC_Sync_Key || '—')],
+    ['Created', (r) => dateTime(r.Created_Time) || '—']];
+  const missing = sb.highlight && !rows.some((r) => r.id === sb.highlight);
+  replace(body,
+    missing ? h('p', { class: 'banner warn', testid: 'sandbox-missing' }, `That record is not among the newest ${rows.length} ${sb.module}.`) : null,
+    h('div', { class: 'table-wrap' }, h('table', { class: 'table', testid: 'sandbox-table', data: { module: sb.module } },
+      h('thead', {}, h('tr', {}, cols.map(([t]) => h('th', {}, t)))),
+      h('tbody', {}, rows.map((r) => h('tr', {
+        class: [r.id === sb.highlight && 'highlight'], testid: 'sandbox-row',
+        data: { recordId: r.id, module: sb.module, highlight: String(r.id === sb.highlight) },
+      }, cols.map(([, cell]) => h('td', {}, cell(r)))))))),
+    sb.data.counts && sb.data.counts[sb.module] > rows.length
+      ? h('p', { class: 'muted small' }, `The newest ${rows.length} of ${sb.data.counts[sb.module]}.`) : null);
+  const hl = body.querySelector('tr.highlight');
+  if (hl && hl.scrollIntoView) hl.scrollIntoView({ block: 'nearest' });
+}
+
 // ---------------------------------------------------------------- views
 
 const renderers = {
@@ -1363,6 +1506,7 @@ function route() {
   const v = (location.hash.match(/^#\/(\w+)/) || [])[1];
   state.view = VIEWS.includes(v) ? v : 'command';
   if (state.me && !canManage() && ['owners', 'backfill', 'settings'].includes(state.view)) state.view = 'command';
+  if (state.ready && state.view === 'sandbox' && !state.sandbox.available) state.view = 'command';
   for (const name of VIEWS) $(`view-${name}`).hidden = name !== state.view;
   for (const a of document.querySelectorAll('.nav a')) a.classList.toggle('active', a.dataset.view === state.view);
   if (state.ready) renderView();
@@ -1382,6 +1526,7 @@ async function renderView() {
     case 'settings': renderSettings(); break;
     case 'team': renderTeam(); break;
     case 'backfill': renderBackfill(); break;
+    case 'sandbox': showSandbox(); break;
     case 'calls': renderCallFilters(); renderCalls(); break;
     default: break;
   }
