@@ -97,7 +97,7 @@ func (e *connectEnv) connect(t *testing.T, token string) (*url.URL, string) {
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	back, err := url.Parse(resp.Header.Get("Location"))
 	require.NoError(t, err)
-	require.Equal(t, "settings", back.Fragment)
+	require.Equal(t, "/settings", back.Fragment)
 	return back, callback
 }
 
@@ -170,11 +170,11 @@ func TestZohoConnectRefusals(t *testing.T) {
 
 	// A forged callback, and one naming another accounts server.
 	for q, want := range map[string]string{
-		"state=forged&code=1000.x":                              "invalid_state",
-		"":                                                      "invalid_state",
+		"state=forged&code=1000.x": "invalid_state",
+		"":                         "invalid_state",
 		"state=x&code=y&accounts-server=https%3A%2F%2Fevil.com": "invalid_state",
-		"error=access_denied":                                   "invalid_state",
-		"state=" + strings.Repeat("x", 10000):                   "invalid_request",
+		"error=access_denied":                 "invalid_state",
+		"state=" + strings.Repeat("x", 10000): "invalid_request",
 	} {
 		resp, err := e.browser.Get(e.m.URL() + "/v1/crm/zoho/callback?" + q)
 		require.NoError(t, err)

@@ -14,8 +14,8 @@
 // httpapi's built-in routes (which GET /v1/openapi.json describes):
 //
 //	POST /v1/crm/zoho/connect   admin  → 200 {"url": Zoho's consent URL}; the browser goes there
-//	GET  /v1/crm/zoho/callback  public → Zoho's redirect target; 303 to /?zoho=connected#settings
-//	                                     or /?zoho_error=<reason>#settings (crm/zoho/zohoconnect)
+//	GET  /v1/crm/zoho/callback  public → Zoho's redirect target; 303 to /?zoho=connected#/settings
+//	                                     or /?zoho_error=<reason>#/settings (crm/zoho/zohoconnect)
 //	GET  /v1/crm/status         manager → {"mode":"sandbox|zoho","connected":bool,
 //	                                     "data_centre":"eu","can_connect":bool}
 //

@@ -44,7 +44,7 @@ import (
 
 // Defaults of Config.
 const (
-	DefaultReturnURL  = "/#settings"
+	DefaultReturnURL  = "/#/settings" // the dashboard's settings screen (httpapi/ui)
 	DefaultStateTTL   = 10 * time.Minute
 	DefaultMaxPending = 1000
 )

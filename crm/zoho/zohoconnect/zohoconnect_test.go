@@ -153,7 +153,7 @@ func (e *env) get(t *testing.T, rawURL string) url.Values {
 	loc, err := url.Parse(resp.Header.Get("Location"))
 	require.NoError(t, err)
 	require.Equal(t, "/", loc.Path)
-	require.Equal(t, "settings", loc.Fragment)
+	require.Equal(t, "/settings", loc.Fragment)
 	return loc.Query()
 }
 

@@ -44,6 +44,9 @@
 //   data-highlight), sandbox-link (data-module, data-record-id: the Lead or Contact a Call or
 //   Task points at; a click shows it), sandbox-empty, sandbox-missing (a linked record
 //   beyond the newest rows)
+//   CRM connection (settings; hidden when GET /v1/crm/status is not on the server): crm-card
+//   (data-mode = sandbox | zoho, data-connected), crm-status, crm-connect (admins, Zoho mode),
+//   crm-result (data-result = connected | the zoho_error reason of the connect redirect)
 
 import { api, ApiError, getToken, setToken, whenUnauthorized, query, items } from './api.js';
 import { LiveStream } from './stream.js';
@@ -1215,6 +1218,7 @@ function setPath(o, p, v) {
 
 async function renderSettings() {
   if (state.view !== 'settings') return;
+  renderCRMCard();
   const body = $('settings-body');
   if (!state.settings) {
     try { state.settings = await api('GET', '/v1/settings'); } catch (err) {
@@ -1252,6 +1256,65 @@ async function saveSettings(e) {
     toast('Settings saved', 'ok');
     renderSettings();
   } catch (err) { toast(errorText(err), 'error'); }
+}
+
+// ---------------------------------------------------------------- CRM connection (settings)
+
+// The result of the Zoho connect flow arrives as ?zoho=connected or ?zoho_error=<reason> on
+// the redirect back to #/settings; it is read once and taken out of the address bar.
+const CRM_RESULT = (() => {
+  const q = new URLSearchParams(location.search);
+  const r = q.get('zoho_error') || (q.get('zoho') === 'connected' ? 'connected' : '');
+  if (q.has('zoho') || q.has('zoho_error')) history.replaceState(null, '', location.pathname + location.hash);
+  return r;
+})();
+
+const CRM_RESULT_TEXT = {
+  connected: 'Zoho is connected. Calls sync from now on.',
+  access_denied: 'The connection was cancelled on Zoho\'s consent screen.',
+  invalid_state: 'That connection link was unknown or already used. Start again.',
+  expired_state: 'The connection took longer than 10 minutes. Start again.',
+  accounts_server: 'Zoho sent the browser back from an unknown accounts server; nothing was stored.',
+  exchange_failed: 'Zoho refused the authorization (it may have expired). Start again.',
+  store_failed: 'The server could not save the connection. Check its logs.',
+};
+
+async function renderCRMCard() {
+  const card = $('crm-card');
+  if (!card) return;
+  let st;
+  try { st = await api('GET', '/v1/crm/status'); } catch (err) {
+    card.hidden = true; // not on this server (404) or not for this role
+    return;
+  }
+  const zoho = st.mode === 'zoho';
+  const where = st.data_centre ? ` (data centre ${st.data_centre})` : '';
+  const status = zoho
+    ? (st.connected ? `Zoho CRM: connected${where}.` : 'Zoho CRM: not connected. Calls wait as pending until an admin connects Zoho.')
+    : 'Sandbox CRM: the bundled fake Zoho, connected.';
+  const result = CRM_RESULT && h('p', {
+    class: ['banner', CRM_RESULT === 'connected' ? 'ok' : 'error'], testid: 'crm-result', data: { result: CRM_RESULT },
+    role: 'status',
+  }, CRM_RESULT_TEXT[CRM_RESULT] || 'Zoho could not be connected. Start again.');
+  const button = zoho && st.can_connect && isAdmin() && h('button', {
+    type: 'button', class: 'primary', testid: 'crm-connect', on: { click: connectZoho },
+  }, st.connected ? 'Reconnect Zoho' : 'Connect Zoho');
+  card.dataset.mode = st.mode;
+  card.dataset.connected = String(!!st.connected);
+  replace(card, h('h2', {}, 'CRM connection'), result || null,
+    h('p', { testid: 'crm-status', class: st.connected ? '' : 'error' }, status), button || null);
+  card.hidden = false;
+}
+
+async function connectZoho(e) {
+  e.target.disabled = true;
+  try {
+    const { url } = await api('POST', '/v1/crm/zoho/connect');
+    location.assign(url); // Zoho's consent screen; it comes back to #/settings
+  } catch (err) {
+    e.target.disabled = false;
+    toast(errorText(err), 'error');
+  }
 }
 
 // ---------------------------------------------------------------- team and API tokens
