@@ -123,6 +123,13 @@ func TestZohoConnectFlow(t *testing.T) {
 	_, err := os.Stat(tokenFile)
 	require.ErrorIs(t, err, os.ErrNotExist)
 
+	// A call that arrives before the connection waits as pending.
+	device := pairDevice(t, e.c, connectAdmin)
+	postCall(t, e.c, device, "call-before")
+	time.Sleep(300 * time.Millisecond) // several engine polls
+	require.Equal(t, "pending", syncStatus(t, e.c, "call-before"))
+	require.Zero(t, e.fake.Count("Leads"))
+
 	// A Zoho user approves the consent screen.
 	approver, err := e.fake.AddUser(zohotest.User{LastName: "Owner", Email: "owner@example.com", Profile: "Administrator"})
 	require.NoError(t, err)
@@ -149,9 +156,12 @@ func TestZohoConnectFlow(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, saved, again)
 
-	// A call posted now syncs to the fake, owned by the approving user.
-	postMissedCall(t, e.c, connectAdmin)
-	require.Equal(t, 1, e.fake.Count("Leads"))
+	// A call posted now syncs to the fake, owned by the approving user, and the waiting one
+	// follows at its next retry.
+	postCall(t, e.c, device, "call-after")
+	waitSynced(t, e.c, "call-after")
+	waitSynced(t, e.c, "call-before")
+	require.Equal(t, 2, e.fake.Count("Calls"))
 	require.Equal(t, approver, e.fake.Records("Leads")[0].LookupID("Owner"))
 
 	// A restart reconnects from the file.
@@ -269,8 +279,8 @@ func sessionDo(t *testing.T, base string, cookie *http.Cookie, method, path stri
 	return resp.StatusCode
 }
 
-// postMissedCall pairs a campaign phone, posts a missed call and waits until it is synced.
-func postMissedCall(t *testing.T, c client, admin string) {
+// pairDevice pairs a campaign phone and returns its device token.
+func pairDevice(t *testing.T, c client, admin string) string {
 	t.Helper()
 	var dev struct {
 		ID          string `json:"id"`
@@ -281,22 +291,36 @@ func postMissedCall(t *testing.T, c client, admin string) {
 		Token string `json:"token"`
 	}
 	c.do("POST", "/v1/device/enroll", "", map[string]any{"pairing_code": dev.PairingCode, "model": "Pixel", "os": "Android", "app_version": "1.0"}, http.StatusOK, &enrolled)
-	c.do("POST", "/v1/device/calls", enrolled.Token, map[string]any{"calls": []any{map[string]any{
-		"id": "call-1", "number": "098765 43210", "type": "missed", "started_at": time.Now().Add(time.Second).Format(time.RFC3339Nano),
+	return enrolled.Token
+}
+
+func postCall(t *testing.T, c client, deviceToken, id string) {
+	t.Helper()
+	c.do("POST", "/v1/device/calls", deviceToken, map[string]any{"calls": []any{map[string]any{
+		"id": id, "number": "098765 43210", "type": "missed", "started_at": time.Now().Add(time.Second).Format(time.RFC3339Nano),
 	}}}, http.StatusOK, nil)
+}
+
+// syncStatus returns the sync status of the call the device reported as id.
+func syncStatus(t *testing.T, c client, id string) string {
+	t.Helper()
 	var page struct {
 		Items []struct {
-			SyncStatus string `json:"sync_status"`
+			DeviceCallID string `json:"device_call_id"`
+			SyncStatus   string `json:"sync_status"`
 		}
 	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c.do("GET", "/v1/calls", admin, nil, http.StatusOK, &page)
-		require.Len(t, page.Items, 1)
-		if page.Items[0].SyncStatus == "synced" || time.Now().After(deadline) {
-			break
+	c.do("GET", "/v1/calls", connectAdmin, nil, http.StatusOK, &page)
+	for _, it := range page.Items {
+		if it.DeviceCallID == id {
+			return it.SyncStatus
 		}
-		time.Sleep(50 * time.Millisecond)
 	}
-	require.Equal(t, "synced", page.Items[0].SyncStatus)
+	t.Fatalf("call %s not listed", id)
+	return ""
+}
+
+func waitSynced(t *testing.T, c client, id string) {
+	t.Helper()
+	require.Eventually(t, func() bool { return syncStatus(t, c, id) == "synced" }, 20*time.Second, 50*time.Millisecond, "call %s", id)
 }

@@ -24,8 +24,9 @@
 // (mode 0600; default: the SQLite file's name plus ".zoho-token.json", or
 // leadcall-zoho-token.json with PostgreSQL) and the server switches to it at once; on later
 // starts that file, when present, wins over -zoho-refresh-token (delete it to disconnect).
-// The connect flow's pending states live in the process: with several replicas, connect
-// through one of them.
+// The connect flow's pending states and the switch to the new connection live in the
+// process: with several replicas, connect through one of them, and give the others the same
+// token file (they read it when they start).
 //
 // Without Zoho credentials it runs in sandbox mode: the bundled fake Zoho (crm/zoho/zohotest)
 // runs in-process on a loopback port, seeded with a demo user and a demo Lead Source, and the
