@@ -9,7 +9,8 @@
 // First connect: send the user to AuthCodeURL (it asks for offline access and the scopes in
 // Scopes), then pass the redirect's code and accounts-server to ExchangeCode, which returns
 // the refresh token to store (encrypted) with the org. New builds the connection from the
-// refresh token and the data centre (or the accounts server of the redirect):
+// refresh token and the data centre (or the accounts server of the redirect). Package
+// zohoconnect wraps both in HTTP handlers with single-use states (a "Connect Zoho" button):
 //
 //	c, err := zoho.New(zoho.Config{
 //		DataCenter:   zoho.DataCenterIndia,

@@ -16,6 +16,7 @@
 //
 // # Endpoints
 //
+//	GET  /oauth/v2/auth                    consent screen, answered by [Server.SetConsent]
 //	POST /oauth/v2/token                   refresh_token and authorization_code grants
 //	POST /oauth/v2/token/revoke            revoke a refresh token
 //	GET  /crm/v8/{module}                  list records (fields= is mandatory)
@@ -39,6 +40,9 @@
 //     then HTTP 400 "Access Denied"; expires_in in seconds; api_domain pointing back here;
 //     grant codes that expire after a minute and work once; refresh tokens only for
 //     offline access.
+//   - Consent: GET /oauth/v2/auth redirects (302) to redirect_uri with code, state, location
+//     and accounts-server, or error=access_denied and the state when the user rejects; an
+//     unknown client or an unregistered redirect URI gets an error page and no redirect.
 //   - "Authorization: Zoho-oauthtoken <t>" only; expired, revoked or unknown tokens get 401
 //     INVALID_TOKEN; missing scopes 401 OAUTH_SCOPE_MISMATCH (search also needs
 //     ZohoSearch.securesearch.READ, COQL ZohoCRM.coql.READ, and so on); a foreign Host 400
@@ -68,7 +72,7 @@
 //
 // # Simplified
 //
-//   - One org, one admin user who owns every token; four modules; no layouts, workflows,
+//   - One org; every token belongs to the admin user, or to the user a [ConsentFunc] names; four modules; no layouts, workflows,
 //     approvals, territories, joins, aggregates, aliases or bulk APIs.
 //   - Composite sub-requests run one at a time in dependency order and are not charged,
 //     throttled or faulted on their own. A rollback restores the records as they were before
