@@ -2,6 +2,7 @@ package zohotest
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -114,4 +115,33 @@ func TestConsentRefusals(t *testing.T) {
 	require.Equal(t, "s1", loc.Query().Get("state"))
 	require.Empty(t, loc.Query().Get("code"))
 	require.ErrorIs(t, h.srv.SetRedirectURIs("1000.NOPE"), ErrUnknownClient)
+}
+
+// FuzzAuthorize: whatever the query, the consent endpoint never fails with 5xx, redirects only
+// to an http(s) redirect_uri of a known client, and issues a code only with that client.
+func FuzzAuthorize(f *testing.F) {
+	f.Add("client_id=" + DefaultClientID + "&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&response_type=code&scope=ZohoCRM.modules.ALL&state=s")
+	f.Add("client_id=" + DefaultClientID + "&redirect_uri=javascript:alert(1)&response_type=code&scope=x")
+	f.Add("client_id=%zz&&redirect_uri=//evil.example")
+	f.Add("")
+	srv := New(Config{})
+	f.Fuzz(func(t *testing.T, rawQuery string) {
+		req, err := http.NewRequest(http.MethodGet, "http://127.0.0.1/oauth/v2/auth", nil)
+		require.NoError(t, err)
+		req.URL.RawQuery = rawQuery
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		require.Less(t, rec.Code, 500)
+		loc := rec.Header().Get("Location")
+		if rec.Code != http.StatusFound {
+			require.Empty(t, loc)
+			return
+		}
+		q, _ := url.ParseQuery(rawQuery)
+		require.Equal(t, DefaultClientID, q.Get("client_id"))
+		u, err := url.Parse(loc)
+		require.NoError(t, err)
+		require.Contains(t, []string{"http", "https"}, u.Scheme)
+		require.NotEmpty(t, u.Host)
+	})
 }
