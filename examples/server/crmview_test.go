@@ -100,10 +100,11 @@ func TestSandboxCRMView(t *testing.T) {
 	require.Equal(t, SandboxLeadSource, lead.LeadSource)
 	require.NotEmpty(t, lead.SyncKey)
 	require.Equal(t, m.fake.Records("Leads")[0].ID, lead.ID)
+	require.Equal(t, map[string]int{"Calls": 1, "Tasks": 1}, lead.Linked, "the Lead counts what links to it")
 
 	for _, module := range []string{"Calls", "Tasks"} {
 		var v zohotest.ViewResponse
-		c.do("GET", "/v1/sandbox/crm?module="+module+"&limit=5", admin, nil, http.StatusOK, &v)
+		c.do("GET", "/v1/sandbox/crm?module="+module+"&limit=5&related="+lead.ID, admin, nil, http.StatusOK, &v)
 		require.Len(t, v.Records, 1, module)
 		require.NotNil(t, v.Records[0].WhatID, module)
 		require.Equal(t, zohotest.ViewLookup{ID: lead.ID, Name: lead.FullName, Module: "Leads"}, *v.Records[0].WhatID, module)
@@ -129,6 +130,8 @@ func TestSandboxCRMView(t *testing.T) {
 		{"module=Leads&limit=0", "invalid", "limit"},
 		{"limit=1e9", "invalid", "limit"},
 		{"module=Leads&sort=desc", "invalid", "sort"},
+		{"module=Leads&related=1", "invalid", "related"},
+		{"module=Calls&related=x'--", "invalid", "related"},
 		{"module=" + strings.Repeat("A", 64<<10), "query_too_long", ""},
 	} {
 		var eb httpapi.ErrorBody

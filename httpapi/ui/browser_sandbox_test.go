@@ -72,8 +72,26 @@ func TestBrowserSandboxCRMShowsSyncedLeadLive(t *testing.T) {
 	a.click(`[data-testid="sandbox-tab"][data-module="Calls"]`)
 	link := fmt.Sprintf(`[data-testid="sandbox-row"][data-module="Calls"] [data-testid="sandbox-link"][data-module="Leads"][data-record-id=%q]`, leads[0].ID)
 	a.click(link)
-	a.do(chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="sandbox-row"][data-module="Leads"][data-record-id=%q][data-highlight="true"]`, leads[0].ID))),
+	leadRow := fmt.Sprintf(`[data-testid="sandbox-row"][data-module="Leads"][data-record-id=%q]`, leads[0].ID)
+	a.do(chromedp.WaitVisible(chromedp.CSS(leadRow+`[data-highlight="true"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-testid="sandbox-tab"][data-module="Leads"][aria-selected="true"]`)))
+
+	// A second caller: two Leads, two Calls. From the first Lead, its Calls alone.
+	a.postCall(token, "sb-2", "+919876500002", "inbound", time.Now())
+	a.do(chromedp.WaitVisible(chromedp.CSS(sandboxTab("Leads", 2))), chromedp.WaitVisible(chromedp.CSS(sandboxTab("Calls", 2))))
+	a.click(leadRow + ` [data-testid="sandbox-related"][data-module="Calls"]`)
+	a.do(chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-testid="sandbox-filter"][data-related=%q]`, leads[0].ID))),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="sandbox-row"][data-module="Calls"]`)))
+	n, err := chromedp.Run(a.ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="sandbox-row"][data-module="Calls"]').length`))
+	require.NoError(t, err)
+	require.Equal(t, 1, n, "only the first caller's call")
+	a.do(chromedp.WaitVisible(chromedp.CSS(link)))
+	a.click(`[data-testid="sandbox-filter-clear"]`)
+	a.do(chromedp.WaitNotPresent(chromedp.CSS(`[data-testid="sandbox-filter"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-testid="sandbox-row"][data-module="Calls"] + [data-testid="sandbox-row"][data-module="Calls"]`)))
+	n, err = chromedp.Run(a.ctx, chromedp.Evaluate[int](`document.querySelectorAll('[data-testid="sandbox-row"][data-module="Calls"]').length`))
+	require.NoError(t, err)
+	require.Equal(t, 2, n, "both calls once the filter is cleared")
 	a.requireNoReload()
 	require.Empty(t, problems())
 }

@@ -17,6 +17,8 @@ const (
 	// MaxViewQueryBytes caps the view's raw query string; a longer one answers 400 before it
 	// is parsed.
 	MaxViewQueryBytes = 256
+	// maxRecordIDLen bounds a record id in the related parameter (the fake's ids are 19 digits).
+	maxRecordIDLen = 32
 )
 
 // viewModules are the modules the view serves, in display order.
@@ -30,12 +32,23 @@ var viewFields = []string{
 	"Due_Date", "Created_Time",
 }
 
+// ViewQuery selects what [Server.View] returns.
+type ViewQuery struct {
+	// Module is Leads, Contacts, Calls or Tasks, in any case.
+	Module string
+	// Limit caps the records returned; it is clamped to 1..[MaxViewLimit].
+	Limit int
+	// Related, for Calls and Tasks, keeps only those whose What_Id or Who_Id is this record.
+	Related string
+}
+
 // ViewResponse is the answer of [Server.ViewHandler].
 type ViewResponse struct {
 	Module  string         `json:"module"`
 	Limit   int            `json:"limit"`
-	Records []ViewRecord   `json:"records"` // newest first, at most Limit
-	Counts  map[string]int `json:"counts"`  // records per module, all four, read together with Records
+	Related string         `json:"related,omitempty"` // the query's Related
+	Records []ViewRecord   `json:"records"`           // newest first, at most Limit
+	Counts  map[string]int `json:"counts"`            // records per module, all four, read together with Records
 }
 
 // ViewRecord is one record as the view renders it: Zoho's API names, empty fields left out.
@@ -60,6 +73,9 @@ type ViewRecord struct {
 	DueDate       string      `json:"Due_Date,omitempty"`
 	CreatedTime   string      `json:"Created_Time"`
 	Converted     bool        `json:"converted,omitempty"` // a converted Lead
+	// Linked counts, for a Lead or Contact, the Calls and Tasks whose What_Id or Who_Id is it
+	// (modules with none are left out).
+	Linked map[string]int `json:"linked,omitempty"`
 }
 
 // ViewLookup is a lookup field's target. Module is empty for Owner (a user).
@@ -86,18 +102,18 @@ func (s *Server) RecentRecords(module string, n int) []Record {
 	return out
 }
 
-// View returns the newest limit records of module (Leads, Contacts, Calls or Tasks, any
-// case) with every module's count, all read at one instant. ok is false for another module;
-// limit is clamped to 1..[MaxViewLimit].
-func (s *Server) View(module string, limit int) (_ ViewResponse, ok bool) {
-	limit = max(1, min(limit, MaxViewLimit))
+// View returns the newest records q selects with every module's count, all read at one
+// instant. ok is false when q.Module is not one of the four, or q.Related is given for Leads
+// or Contacts.
+func (s *Server) View(q ViewQuery) (_ ViewResponse, ok bool) {
+	limit := max(1, min(q.Limit, MaxViewLimit))
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	name, ok := canonicalModule(module, s.schema)
-	if !ok || !slices.Contains(viewModules[:], name) {
+	name, ok := canonicalModule(q.Module, s.schema)
+	if !ok || !slices.Contains(viewModules[:], name) || (q.Related != "" && !isActivity(name)) {
 		return ViewResponse{}, false
 	}
-	resp := ViewResponse{Module: name, Limit: limit, Records: []ViewRecord{}, Counts: map[string]int{}}
+	resp := ViewResponse{Module: name, Limit: limit, Related: q.Related, Records: []ViewRecord{}, Counts: map[string]int{}}
 	for _, m := range viewModules {
 		if ms, ok := s.store[m]; ok {
 			resp.Counts[m] = len(ms.order)
@@ -105,9 +121,52 @@ func (s *Server) View(module string, limit int) (_ ViewResponse, ok bool) {
 	}
 	order := s.store[name].order
 	for i := len(order) - 1; i >= 0 && len(resp.Records) < limit; i-- {
+		if q.Related != "" && !linksTo(order[i], q.Related) {
+			continue
+		}
 		resp.Records = append(resp.Records, s.viewRecordLocked(order[i]))
 	}
+	if !isActivity(name) {
+		s.countLinksLocked(resp.Records)
+	}
 	return resp, true
+}
+
+// isActivity reports whether a module's records point at Leads and Contacts (Calls, Tasks).
+func isActivity(module string) bool { return module == "Calls" || module == "Tasks" }
+
+// linksTo reports whether an activity's What_Id or Who_Id is the record id.
+func linksTo(r *record, id string) bool {
+	for _, f := range []string{"What_Id", "Who_Id"} {
+		if ref, ok := r.values[f].(lookupRef); ok && ref.id == id {
+			return true
+		}
+	}
+	return false
+}
+
+// countLinksLocked fills Linked of the people in recs with one pass over Calls and Tasks.
+func (s *Server) countLinksLocked(recs []ViewRecord) {
+	at := make(map[string]int, len(recs))
+	for i, r := range recs {
+		at[r.ID] = i
+	}
+	for _, m := range []string{"Calls", "Tasks"} {
+		for _, r := range s.store[m].order {
+			for _, f := range []string{"What_Id", "Who_Id"} {
+				ref, ok := r.values[f].(lookupRef)
+				if !ok {
+					continue
+				}
+				if i, ok := at[ref.id]; ok {
+					if recs[i].Linked == nil {
+						recs[i].Linked = map[string]int{}
+					}
+					recs[i].Linked[m]++
+				}
+			}
+		}
+	}
 }
 
 func (s *Server) viewRecordLocked(r *record) ViewRecord {
@@ -137,7 +196,8 @@ func (s *Server) viewRecordLocked(r *record) ViewRecord {
 
 // ViewHandler returns a read-only HTTP view of the fake's records for a sandbox dashboard:
 // GET ?module=Leads|Contacts|Calls|Tasks (default Leads) &limit=1..[MaxViewLimit] (default
-// [DefaultViewLimit]) answers a [ViewResponse] as JSON. It checks no credentials: mount it
+// [DefaultViewLimit]) &related=<record id> (Calls and Tasks only: those linked to that Lead or
+// Contact) answers a [ViewResponse] as JSON. It checks no credentials: mount it
 // behind the embedder's own (leadcall's httpapi.Server.Mount does). Errors are
 // {"error":{"code","message","field"}}: 400 "invalid" names the bad parameter (an unknown
 // one too), 400 "query_too_long" a query over [MaxViewQueryBytes], 405 another method.
@@ -160,11 +220,11 @@ func (s *Server) ViewHandler() http.Handler {
 		}
 		for k, vs := range q {
 			switch {
-			case k != "module" && k != "limit":
+			case k != "module" && k != "limit" && k != "related":
 				if len(k) > 32 {
 					k = k[:32] + "…"
 				}
-				viewError(w, http.StatusBadRequest, "invalid", k, "unknown parameter: want module and limit only")
+				viewError(w, http.StatusBadRequest, "invalid", k, "unknown parameter: want module, limit and related only")
 				return
 			case len(vs) > 1:
 				viewError(w, http.StatusBadRequest, "invalid", k, "given more than once")
@@ -184,9 +244,18 @@ func (s *Server) ViewHandler() http.Handler {
 			}
 			limit = n
 		}
-		resp, ok := s.View(module, limit)
-		if !ok {
+		related := q.Get("related")
+		if _, given := q["related"]; given && !validRecordID(related) {
+			viewError(w, http.StatusBadRequest, "invalid", "related", "want a record id: 1 to "+strconv.Itoa(maxRecordIDLen)+" digits")
+			return
+		}
+		if name, ok := moduleByName(module); !ok || !slices.Contains(viewModules[:], name) {
 			viewError(w, http.StatusBadRequest, "invalid", "module", "want Leads, Contacts, Calls or Tasks")
+			return
+		}
+		resp, ok := s.View(ViewQuery{Module: module, Limit: limit, Related: related})
+		if !ok {
+			viewError(w, http.StatusBadRequest, "invalid", "related", "only Calls and Tasks can be filtered by the record they relate to")
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
@@ -205,4 +274,17 @@ func viewError(w http.ResponseWriter, status int, code, field, msg string) {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]detail{"error": {Code: code, Message: msg, Field: field}})
+}
+
+// validRecordID reports whether id has the shape of the fake's record ids: digits only.
+func validRecordID(id string) bool {
+	if id == "" || len(id) > maxRecordIDLen {
+		return false
+	}
+	for _, c := range id {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

@@ -42,8 +42,10 @@
 //   mode, to managers): sandbox-tabs, sandbox-tab (data-module, data-count, aria-selected),
 //   sandbox-body, sandbox-table (data-module), sandbox-row (data-record-id, data-module,
 //   data-highlight), sandbox-link (data-module, data-record-id: the Lead or Contact a Call or
-//   Task points at; a click shows it), sandbox-empty, sandbox-missing (a linked record
-//   beyond the newest rows)
+//   Task points at; a click shows it), sandbox-related (data-module = Calls | Tasks,
+//   data-record-id: a Lead's or Contact's Calls or Tasks; a click lists them), sandbox-filter
+//   (data-related: the record the list is filtered to), sandbox-filter-clear, sandbox-empty,
+//   sandbox-missing (a linked record beyond the newest rows)
 //   CRM connection (settings; hidden when GET /v1/crm/status is not on the server): crm-card
 //   (data-mode = sandbox | zoho, data-connected), crm-status, crm-connect (admins, Zoho mode),
 //   crm-result (data-result = connected | the zoho_error reason of the connect redirect)
@@ -241,6 +243,7 @@ function streamOpened({ resumed, first }) {
   if ((!resumed || first) && state.ready) {
     // The stream could not resume from a known event: read everything again.
     loadAll().then(renderAll).catch((e) => toast(errorText(e), 'error'));
+    sandboxChanged();
   }
 }
 
@@ -437,6 +440,7 @@ function applyEvent(ev) {
         else if (d.status === 'recovered' && state.view === 'recovery') toast(`Recovered: ${showNumber(d.e164 || d.number_e164)} was reached`, 'ok');
       }
       invalidate('recovery', 'stats');
+      if (ev.type === 'recovery.updated') sandboxChanged();
       break;
     }
     case 'backfill.progress':
@@ -1415,7 +1419,8 @@ const SANDBOX_MODULES = ['Leads', 'Contacts', 'Calls', 'Tasks'];
 const SANDBOX_ROWS = 100;
 
 function sandboxState() {
-  return { available: false, module: 'Leads', data: null, loaded: false, error: '', highlight: '' };
+  // related: {id, name} of the Lead or Contact whose Calls or Tasks are listed, or null.
+  return { available: false, module: 'Leads', data: null, loaded: false, error: '', highlight: '', related: null };
 }
 
 /** probeSandbox asks whether this server shows its fake CRM: 404 (not sandbox mode) or 403
@@ -1452,7 +1457,8 @@ async function loadSandbox(quiet) {
   const module = sb.module;
   if (!quiet) { sb.data = null; renderSandbox(); }
   try {
-    const r = await api('GET', `/v1/sandbox/crm${query({ module, limit: SANDBOX_ROWS })}`);
+    const related = sb.related ? sb.related.id : '';
+    const r = await api('GET', `/v1/sandbox/crm${query({ module, limit: SANDBOX_ROWS, related })}`);
     if (sb !== state.sandbox || module !== sb.module) return; // signed out or switched meanwhile
     sb.data = r;
     sb.error = '';
@@ -1464,9 +1470,10 @@ async function loadSandbox(quiet) {
   if (state.view === 'sandbox') renderSandbox();
 }
 
-function selectSandboxModule(module, highlight = '') {
+function selectSandboxModule(module, highlight = '', related = null) {
   state.sandbox.module = module;
   state.sandbox.highlight = highlight;
+  state.sandbox.related = related;
   loadSandbox(false);
 }
 
@@ -1484,12 +1491,29 @@ function sandboxLink(ref) {
   }, `${ref.name || ref.id} (${target === 'Contacts' ? 'Contact' : 'Lead'})`);
 }
 
+/** sandboxActivity links a Lead or Contact to its Calls and Tasks. */
+function sandboxActivity(r) {
+  const linked = r.linked || {};
+  const out = [];
+  for (const [m, one] of [['Calls', 'call'], ['Tasks', 'task']]) {
+    const n = linked[m] || 0;
+    if (!n) continue;
+    if (out.length) out.push(' · ');
+    out.push(h('button', {
+      type: 'button', class: ['link', 'record-link'], testid: 'sandbox-related', data: { module: m, recordId: r.id },
+      on: { click: () => selectSandboxModule(m, '', { id: r.id, name: sbName(r) || r.id }) },
+    }, `${n} ${one}${n === 1 ? '' : 's'}`));
+  }
+  return out.length ? out : '—';
+}
+
 const SANDBOX_COLUMNS = {
   person: [
     ['Name', (r) => [sbName(r) || '—', r.converted ? [' ', h('span', { class: 'chip' }, 'converted')] : null]],
     ['Phone', (r) => h('span', { class: 'mono' }, r.Phone || r.Mobile || '—')],
     ['Lead Source', (r) => r.Lead_Source || '—'],
     ['Owner', sbOwner],
+    ['Activity', sandboxActivity],
   ],
   Calls: [
     ['Subject', (r) => r.Subject || '—'],
@@ -1520,15 +1544,19 @@ function renderSandbox() {
   if (sb.error) { replace(body, h('p', { class: 'error', role: 'alert' }, sb.error)); return; }
   if (!sb.data) { replace(body, h('p', { class: 'muted' }, 'Loading…')); return; }
   const rows = sb.data.records || [];
+  const filter = sb.related ? h('div', { class: 'banner info', testid: 'sandbox-filter', data: { related: sb.related.id } },
+    `${sb.module} related to ${sb.related.name} `,
+    h('button', { type: 'button', class: 'link', testid: 'sandbox-filter-clear', on: { click: () => selectSandboxModule(sb.module) } }, 'Show all')) : null;
   if (!rows.length) {
-    replace(body, h('p', { class: 'empty', testid: 'sandbox-empty' }, `No ${sb.module} yet. Synced calls write them here.`));
+    replace(body, filter, h('p', { class: 'empty', testid: 'sandbox-empty' },
+      sb.related ? `No ${sb.module} related to ${sb.related.name}.` : `No ${sb.module} yet. Synced calls write them here.`));
     return;
   }
   const cols = [...(SANDBOX_COLUMNS[sb.module] || SANDBOX_COLUMNS.person),
     ['Sync key', (r) => h('span', { class: 'mono small' }, r.LC_Sync_Key || '—')],
     ['Created', (r) => dateTime(r.Created_Time) || '—']];
   const missing = sb.highlight && !rows.some((r) => r.id === sb.highlight);
-  replace(body,
+  replace(body, filter,
     missing ? h('p', { class: 'banner warn', testid: 'sandbox-missing' }, `That record is not among the newest ${rows.length} ${sb.module}.`) : null,
     h('div', { class: 'table-wrap' }, h('table', { class: 'table', testid: 'sandbox-table', data: { module: sb.module } },
       h('thead', {}, h('tr', {}, cols.map(([t]) => h('th', {}, t)))),
@@ -1536,7 +1564,7 @@ function renderSandbox() {
         class: [r.id === sb.highlight && 'highlight'], testid: 'sandbox-row',
         data: { recordId: r.id, module: sb.module, highlight: String(r.id === sb.highlight) },
       }, cols.map(([, cell]) => h('td', {}, cell(r)))))))),
-    sb.data.counts && sb.data.counts[sb.module] > rows.length
+    !sb.related && sb.data.counts && sb.data.counts[sb.module] > rows.length
       ? h('p', { class: 'muted small' }, `The newest ${rows.length} of ${sb.data.counts[sb.module]}.`) : null);
   const hl = body.querySelector('tr.highlight');
   if (hl && hl.scrollIntoView) hl.scrollIntoView({ block: 'nearest' });
