@@ -1420,7 +1420,8 @@ const SANDBOX_ROWS = 100;
 
 function sandboxState() {
   // related: {id, name} of the Lead or Contact whose Calls or Tasks are listed, or null.
-  return { available: false, module: 'Leads', data: null, loaded: false, error: '', highlight: '', related: null };
+  // seq numbers the reads: only the latest one's answer is shown.
+  return { available: false, module: 'Leads', data: null, loaded: false, error: '', highlight: '', related: null, seq: 0 };
 }
 
 /** probeSandbox asks whether this server shows its fake CRM: 404 (not sandbox mode) or 403
@@ -1454,16 +1455,16 @@ function showSandbox() {
 /** loadSandbox reads the current module; quiet (a live refresh) keeps the table meanwhile. */
 async function loadSandbox(quiet) {
   const sb = state.sandbox;
-  const module = sb.module;
+  const seq = ++sb.seq;
   if (!quiet) { sb.data = null; renderSandbox(); }
   try {
     const related = sb.related ? sb.related.id : '';
-    const r = await api('GET', `/v1/sandbox/crm${query({ module, limit: SANDBOX_ROWS, related })}`);
-    if (sb !== state.sandbox || module !== sb.module) return; // signed out or switched meanwhile
+    const r = await api('GET', `/v1/sandbox/crm${query({ module: sb.module, limit: SANDBOX_ROWS, related })}`);
+    if (sb !== state.sandbox || seq !== sb.seq) return; // signed out, or a newer read started meanwhile
     sb.data = r;
     sb.error = '';
   } catch (e) {
-    if (sb !== state.sandbox || module !== sb.module) return;
+    if (sb !== state.sandbox || seq !== sb.seq) return;
     sb.error = errorText(e);
   }
   sb.loaded = true;
