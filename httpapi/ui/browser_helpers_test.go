@@ -483,6 +483,14 @@ func (a *app) do(steps ...chromedp.Action[chromedp.Void]) {
 	require.NoError(a.t, chromedp.Do(a.ctx, steps...))
 }
 
+// waitText waits until the first element sel matches has the text want: a live screen may
+// show an intermediate state (a progress event before the final one) first.
+func (a *app) waitText(sel, want string) {
+	a.t.Helper()
+	require.Eventually(a.t, func() bool { return a.text(sel) == want }, 10*time.Second, 50*time.Millisecond,
+		"%s: want %q", sel, want)
+}
+
 // text returns the text of the first element sel matches, read in one step in the page: live
 // updates re-render lists, and a node found in one step may be replaced before the next.
 func (a *app) text(sel string) string {
