@@ -71,6 +71,9 @@ type crmSwitch struct {
 func (s *crmSwitch) CRM(context.Context, string) (leadcall.CRM, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.c == nil {
+		return nil, leadcall.NewError(leadcall.CodeNotFound, "test: no CRM connected", nil)
+	}
 	return s.c, nil
 }
 

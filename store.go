@@ -132,6 +132,10 @@ type Store interface {
 	// PauseOrg pauses the org's sync until `until` (never shortening an existing pause) and
 	// appends a sync.paused event. All replicas sharing the store honour it.
 	PauseOrg(ctx context.Context, orgID string, until time.Time, reason string) ([]Event, error)
+	// ResumeOrg ends the org's sync pause at once (a CRM was connected or reconnected) and
+	// appends a sync.resumed event with reason; it returns the event, or none when the org was
+	// not paused. All replicas sharing the store honour it.
+	ResumeOrg(ctx context.Context, orgID, reason string) ([]Event, error)
 	// OrgPause returns until when the org's sync is paused (zero = not paused) and why.
 	OrgPause(ctx context.Context, orgID string) (time.Time, string, error)
 

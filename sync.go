@@ -182,6 +182,10 @@ func (e *Engine) settleFailure(bg, ctx context.Context, r *jobRun, err error) {
 		serr = e.pause(bg, job.OrgID, now.Add(e.cfg.AuthPause), "crm_unauthorized", r)
 	case isCode(err, CodeReconnectRequired):
 		serr = e.pause(bg, job.OrgID, now.Add(e.cfg.AuthPause), "reconnect_required", r)
+	case errors.As(err, new(*crmNotConnected)):
+		// Waiting for a connection costs the calls no attempts; ResumeSync ends the wait
+		// as soon as one is made.
+		serr = e.pause(bg, job.OrgID, now.Add(e.cfg.AuthPause), "crm_not_connected", r)
 	case isCode(err, CodeInvalid) || job.Attempt >= e.cfg.MaxAttempts:
 		log.Warn("leadcall: sync failed for good", "err", err)
 		serr = r.complete(bg, SyncFailed, OutcomeFailed, err.Error(), &ReviewItem{
@@ -200,6 +204,28 @@ func (e *Engine) settleFailure(bg, ctx context.Context, r *jobRun, err error) {
 
 // pause pauses an org's sync and gives the job back without counting the attempt: a pause is
 // not the job's fault.
+// crmNotConnected is the CRMProvider's CodeNotFound: the org has no CRM connection yet.
+type crmNotConnected struct{ err error }
+
+func (e *crmNotConnected) Error() string { return "leadcall: sync: the org has no CRM connection: " + e.err.Error() }
+func (e *crmNotConnected) Unwrap() error { return e.err }
+
+// ResumeSync ends the org's sync pause at once, for every replica sharing the store (a CRM was
+// connected or reconnected: there is no need to wait out Config.AuthPause), publishes the
+// sync.resumed event and wakes the workers. reason is the event's (e.g. "crm_connected").
+func (e *Engine) ResumeSync(ctx context.Context, orgID, reason string) error {
+	if err := e.checkOpen(); err != nil {
+		return err
+	}
+	evs, err := e.store.ResumeOrg(ctx, orgID, reason)
+	if err != nil {
+		return err
+	}
+	e.publish(ctx, evs)
+	e.Wake()
+	return nil
+}
+
 func (e *Engine) pause(ctx context.Context, orgID string, until time.Time, reason string, r *jobRun) error {
 	evs, err := e.store.PauseOrg(ctx, orgID, until, reason)
 	if err != nil {
@@ -236,7 +262,7 @@ func (r *jobRun) run(ctx context.Context) error {
 	}
 	if r.crm, err = e.crms.CRM(ctx, r.job.OrgID); err != nil {
 		if isCode(err, CodeNotFound) {
-			return NewError(CodeUnavailable, "leadcall: sync", err) // no connection yet: wait
+			return &crmNotConnected{err: err}
 		}
 		return err
 	}

@@ -372,6 +372,7 @@ const (
 	EventDeviceSeen       EventType = "device.seen"           // Device
 	EventAssignmentSet    EventType = "assignment.set"        // Assignment
 	EventSyncPaused       EventType = "sync.paused"           // {until, reason}
+	EventSyncResumed      EventType = "sync.resumed"          // {reason}
 	EventSettingsUpdated  EventType = "settings.updated"      // Settings
 	EventRepUpdated       EventType = "rep.updated"           // Rep
 	EventRecoveryUpdated  EventType = "recovery.updated"      // RecoveryCase

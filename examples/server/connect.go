@@ -1,6 +1,9 @@
 package main
 
 import (
+	"context"
+	"time"
+
 	"cmp"
 	"errors"
 	"fmt"
@@ -55,7 +58,14 @@ func (m *Main) openCRM() (*crmconn.Switch, error) {
 	}
 	sw := crmconn.NewSwitch(crmconn.ModeZoho, true)
 	m.conn = &crmconn.Connector{Switch: sw, OrgID: m.orgID(), Path: m.tokenFile(), Base: zc, Logger: m.log,
-		OnConnect: func() { m.eng.Wake() }}
+		OnConnect: func() {
+			// Calls waited under a crm_not_connected pause: end it now, on every replica.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := m.eng.ResumeSync(ctx, m.orgID(), "crm_connected"); err != nil {
+				m.log.Warn("server: resume sync after connecting Zoho", "err", err)
+			}
+		}}
 	saved, err := crmconn.LoadToken(m.conn.Path)
 	switch {
 	case err == nil:

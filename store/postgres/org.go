@@ -238,6 +238,30 @@ func (s *Store) PauseOrg(ctx context.Context, orgID string, until time.Time, rea
 	return evs, nil
 }
 
+// ResumeOrg ends the org's pause and appends a sync.resumed event when there was one.
+func (s *Store) ResumeOrg(ctx context.Context, orgID, reason string) ([]leadcall.Event, error) {
+	const op = "postgres: resume org"
+	var evs events
+	err := s.write(ctx, op, func(ctx context.Context, tx pgx.Tx) error {
+		evs = nil
+		if err := requireOrg(ctx, tx, op, orgID); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `DELETE FROM org_pauses WHERE org_id = $1 AND paused_until > $2`, orgID, s.now().UnixMilli())
+		if err != nil || tag.RowsAffected() == 0 {
+			return err
+		}
+		if err := s.addEvent(&evs, orgID, leadcall.EventSyncResumed, time.Time{}, 0, sqlshared.ResumeData{Reason: reason}); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, evs)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return evs, nil
+}
+
 // OrgPause returns until when the org's sync is paused and why; the zero time and "" when it
 // is not paused, including when the last pause has ended by the store's clock.
 func (s *Store) OrgPause(ctx context.Context, orgID string) (time.Time, string, error) {

@@ -23,6 +23,7 @@ func orgTests() []test {
 		{"Pause/NeverShortened", testPauseNeverShortened},
 		{"Pause/Ended", testPauseEnded},
 		{"Pause/UnknownOrg", testPauseUnknownOrg},
+		{"Pause/Resume", testPauseResume},
 		{"Store/Ping", testPing},
 		{"Store/CanceledContext", testCanceledContext},
 	}
@@ -230,4 +231,32 @@ func testCanceledContext(t *testing.T, e *env) {
 	page, err := e.st.ListCalls(e.ctx, &leadcall.CallFilter{OrgID: e.org})
 	require.NoError(t, err)
 	require.Empty(t, page.Items, "a cancelled insert stores nothing")
+}
+
+func testPauseResume(t *testing.T, e *env) {
+	// Not paused: nothing to end, no event.
+	evs, err := e.st.ResumeOrg(e.ctx, e.org, "crm_connected")
+	require.NoError(t, err)
+	require.Empty(t, evs)
+
+	_, err = e.st.PauseOrg(e.ctx, e.org, time.Now().Add(time.Hour), "crm_not_connected")
+	require.NoError(t, err)
+	evs, err = e.st.ResumeOrg(e.ctx, e.org, "crm_connected")
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	require.Equal(t, leadcall.EventSyncResumed, evs[0].Type)
+	require.Equal(t, "crm_connected", decode[struct {
+		Reason string `json:"reason"`
+	}](t, evs[0]).Reason)
+	until, reason, err := e.st.OrgPause(e.ctx, e.org)
+	require.NoError(t, err)
+	require.True(t, until.IsZero(), "until = %v", until)
+	require.Empty(t, reason)
+
+	// Resumed twice: the second finds no pause.
+	evs, err = e.st.ResumeOrg(e.ctx, e.org, "again")
+	require.NoError(t, err)
+	require.Empty(t, evs)
+	_, err = e.st.ResumeOrg(e.ctx, "no-such-org", "x")
+	requireCode(t, err, leadcall.CodeNotFound)
 }

@@ -454,6 +454,9 @@ function applyEvent(ev) {
     case 'sync.paused':
       toast(`CRM sync paused${d.reason ? `: ${d.reason}` : ''}${d.until ? ` until ${timeOfDay(d.until)}` : ''}`, 'warn');
       break;
+    case 'sync.resumed':
+      toast(`CRM sync resumed${d.reason ? `: ${d.reason}` : ''}`);
+      break;
     default:
       break;
   }

@@ -45,6 +45,11 @@ type PauseData struct {
 	Reason string    `json:"reason"`
 }
 
+// ResumeData is the Data of a sync.resumed event.
+type ResumeData struct {
+	Reason string `json:"reason"`
+}
+
 // ValidateAssignment checks a new assignment for SetAssignment (open: End is zero) and
 // returns its Metadata as JSON.
 func ValidateAssignment(op string, a *leadcall.Assignment) (metadata string, err error) {
