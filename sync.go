@@ -207,7 +207,9 @@ func (e *Engine) settleFailure(bg, ctx context.Context, r *jobRun, err error) {
 // crmNotConnected is the CRMProvider's CodeNotFound: the org has no CRM connection yet.
 type crmNotConnected struct{ err error }
 
-func (e *crmNotConnected) Error() string { return "leadcall: sync: the org has no CRM connection: " + e.err.Error() }
+func (e *crmNotConnected) Error() string {
+	return "leadcall: sync: the org has no CRM connection: " + e.err.Error()
+}
 func (e *crmNotConnected) Unwrap() error { return e.err }
 
 // ResumeSync ends the org's sync pause at once, for every replica sharing the store (a CRM was
