@@ -146,22 +146,10 @@ func (s *Store) Assignments(ctx context.Context, orgID, deviceID string) ([]lead
 	if err := requireDevice(ctx, s.r, op, orgID, deviceID); err != nil {
 		return nil, wrap(op, err)
 	}
-	rows, err := s.r.QueryContext(ctx,
+	out, err := collect(ctx, s.r, scanAssignment,
 		`SELECT `+assignmentColumns+` FROM assignments WHERE org_id = $1 AND device_id = $2 ORDER BY start_at, id`,
 		orgID, deviceID)
 	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	out := []leadcall.Assignment{}
-	for rows.Next() {
-		a, err := scanAssignment(rows)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, wrap(op, err)
 	}
 	return out, nil

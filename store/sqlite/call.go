@@ -134,20 +134,8 @@ func (s *Store) ListCalls(ctx context.Context, f *leadcall.CallFilter) (*leadcal
 	}
 	query := `SELECT ` + callColumns + ` FROM calls WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY started_at DESC, id DESC LIMIT ` + a.add(limit+1)
-	rows, err := s.r.QueryContext(ctx, query, a...)
+	items, err := collect(ctx, s.r, scanCall, query, a...)
 	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	items := []leadcall.Call{}
-	for rows.Next() {
-		c, err := scanCall(rows)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		items = append(items, c)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, wrap(op, err)
 	}
 	return sqlshared.CallPage(items, limit), nil

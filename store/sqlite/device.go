@@ -155,21 +155,9 @@ func (s *Store) Devices(ctx context.Context, orgID string) ([]leadcall.Device, e
 	if err := requireOrg(ctx, s.r, op, orgID); err != nil {
 		return nil, wrap(op, err)
 	}
-	rows, err := s.r.QueryContext(ctx,
+	out, err := collect(ctx, s.r, scanDevice,
 		`SELECT `+deviceColumns+` FROM devices WHERE org_id = $1 ORDER BY nickname, id`, orgID)
 	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	out := []leadcall.Device{}
-	for rows.Next() {
-		d, err := scanDevice(rows)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		out = append(out, d)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, wrap(op, err)
 	}
 	return out, nil

@@ -165,21 +165,9 @@ func (s *Store) Reps(ctx context.Context, orgID string) ([]leadcall.Rep, error) 
 	if err := requireOrg(ctx, s.r, op, orgID); err != nil {
 		return nil, wrap(op, err)
 	}
-	rows, err := s.r.QueryContext(ctx,
+	out, err := collect(ctx, s.r, scanRep,
 		`SELECT `+repColumns+` FROM reps WHERE org_id = $1 ORDER BY name, id`, orgID)
 	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	out := []leadcall.Rep{}
-	for rows.Next() {
-		r, err := scanRep(rows)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, wrap(op, err)
 	}
 	return out, nil

@@ -108,21 +108,9 @@ func (s *Store) ListReview(ctx context.Context, f *leadcall.ReviewFilter) (*lead
 	if err := requireOrg(ctx, s.r, op, f.OrgID); err != nil {
 		return nil, wrap(op, err)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+reviewColumns+` FROM review_items WHERE `+
+	items, err := collect(ctx, s.r, scanReview, `SELECT `+reviewColumns+` FROM review_items WHERE `+
 		strings.Join(where, " AND ")+` ORDER BY id DESC LIMIT `+a.add(limit+1), a...)
 	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	items := []leadcall.ReviewItem{}
-	for rows.Next() {
-		r, err := scanReview(rows)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		items = append(items, r)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, wrap(op, err)
 	}
 	return sqlshared.ReviewPage(items, limit), nil

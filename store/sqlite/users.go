@@ -106,21 +106,9 @@ func (s *Store) Users(ctx context.Context, orgID string) ([]leadcall.User, error
 	if err := requireOrg(ctx, s.r, op, orgID); err != nil {
 		return nil, wrap(op, err)
 	}
-	rows, err := s.r.QueryContext(ctx,
+	out, err := collect(ctx, s.r, scanUser,
 		`SELECT `+userColumns+` FROM users WHERE org_id = $1 ORDER BY email_key, id`, orgID)
 	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	out := []leadcall.User{}
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, wrap(op, err)
 	}
 	return out, nil
@@ -342,22 +330,10 @@ func (s *Store) APITokens(ctx context.Context, orgID, userID string) ([]leadcall
 	if err := requireUser(ctx, s.r, op, orgID, userID); err != nil {
 		return nil, wrap(op, err)
 	}
-	rows, err := s.r.QueryContext(ctx,
+	out, err := collect(ctx, s.r, scanToken,
 		`SELECT `+tokenColumns+` FROM api_tokens WHERE org_id = $1 AND user_id = $2 ORDER BY created_at DESC, id DESC`,
 		orgID, userID)
 	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	out := []leadcall.APIToken{}
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, wrap(op, err)
 	}
 	return out, nil
