@@ -10,20 +10,6 @@ import (
 	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
-const userColumns = `org_id, id, email, name, role, rep_id, password_hash, disabled, created_at`
-
-func scanUser(sc interface{ Scan(...any) error }) (leadcall.User, error) {
-	var (
-		u       leadcall.User
-		role    string
-		created int64
-	)
-	err := sc.Scan(&u.OrgID, &u.ID, &u.Email, &u.Name, &role, &u.RepID, &u.PasswordHash, &u.Disabled, &created)
-	u.Role = leadcall.Role(role)
-	u.CreatedAt = sqlshared.FromUnixMS(created)
-	return u, err
-}
-
 // CreateUser stores a new user; CodeConflict when the ID or the email (case-insensitively)
 // exists in the org.
 func (s *Store) CreateUser(ctx context.Context, u *leadcall.User) error {
@@ -40,7 +26,7 @@ func (s *Store) CreateUser(ctx context.Context, u *leadcall.User) error {
 			return err
 		}
 		tag, err := tx.Exec(ctx,
-			`INSERT INTO users (`+userColumns+`, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			`INSERT INTO users (`+sqlshared.UserColumns+`, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			 ON CONFLICT (org_id, id) DO NOTHING`,
 			u.OrgID, u.ID, u.Email, u.Name, string(u.Role), u.RepID, u.PasswordHash, u.Disabled,
 			created.UnixMilli(), leadcall.EmailKey(u.Email))
@@ -78,8 +64,8 @@ func (s *Store) User(ctx context.Context, orgID, userID string) (*leadcall.User,
 	if err := s.usable(ctx, op); err != nil {
 		return nil, err
 	}
-	u, err := scanUser(s.pool.QueryRow(ctx,
-		`SELECT `+userColumns+` FROM users WHERE org_id = $1 AND id = $2`, orgID, userID))
+	u, err := sqlshared.ScanUser(s.pool.QueryRow(ctx,
+		`SELECT `+sqlshared.UserColumns+` FROM users WHERE org_id = $1 AND id = $2`, orgID, userID))
 	if noRows(err) {
 		return nil, notFound(op, "user %q not found", userID)
 	}
@@ -95,8 +81,8 @@ func (s *Store) UserByEmail(ctx context.Context, orgID, email string) (*leadcall
 	if err := s.usable(ctx, op); err != nil {
 		return nil, err
 	}
-	u, err := scanUser(s.pool.QueryRow(ctx,
-		`SELECT `+userColumns+` FROM users WHERE org_id = $1 AND email_key = $2`, orgID, leadcall.EmailKey(email)))
+	u, err := sqlshared.ScanUser(s.pool.QueryRow(ctx,
+		`SELECT `+sqlshared.UserColumns+` FROM users WHERE org_id = $1 AND email_key = $2`, orgID, leadcall.EmailKey(email)))
 	if noRows(err) {
 		return nil, notFound(op, "no user with this email")
 	}
@@ -116,14 +102,14 @@ func (s *Store) Users(ctx context.Context, orgID string) ([]leadcall.User, error
 		return nil, s.wrap(ctx, op, err)
 	}
 	rows, err := s.pool.Query(ctx,
-		`SELECT `+userColumns+` FROM users WHERE org_id = $1 ORDER BY email_key, id`, orgID)
+		`SELECT `+sqlshared.UserColumns+` FROM users WHERE org_id = $1 ORDER BY email_key, id`, orgID)
 	if err != nil {
 		return nil, s.wrap(ctx, op, err)
 	}
 	defer rows.Close()
 	out := []leadcall.User{}
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := sqlshared.ScanUser(rows)
 		if err != nil {
 			return nil, s.wrap(ctx, op, err)
 		}
@@ -278,18 +264,6 @@ func (s *Store) DeleteUserSessions(ctx context.Context, orgID, userID string) (i
 	return int(n), err
 }
 
-const tokenColumns = `org_id, id, user_id, name, hash, prefix, expires_at, created_at, last_used_at`
-
-func scanToken(sc interface{ Scan(...any) error }) (leadcall.APIToken, error) {
-	var (
-		t                      leadcall.APIToken
-		expires, created, used int64
-	)
-	err := sc.Scan(&t.OrgID, &t.ID, &t.UserID, &t.Name, &t.Hash, &t.Prefix, &expires, &created, &used)
-	t.ExpiresAt, t.CreatedAt, t.LastUsedAt = sqlshared.FromUnixMS(expires), sqlshared.FromUnixMS(created), sqlshared.FromUnixMS(used)
-	return t, err
-}
-
 // CreateAPIToken stores a token of an existing user.
 func (s *Store) CreateAPIToken(ctx context.Context, t *leadcall.APIToken) error {
 	const op = "postgres: create api token"
@@ -310,7 +284,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *leadcall.APIToken) error 
 		if !noRows(err) {
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO api_tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		_, err = tx.Exec(ctx, `INSERT INTO api_tokens (`+sqlshared.TokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			t.OrgID, t.ID, t.UserID, t.Name, t.Hash, t.Prefix, sqlshared.UnixMS(t.ExpiresAt), created.UnixMilli(),
 			sqlshared.UnixMS(t.LastUsedAt))
 		return err
@@ -328,7 +302,7 @@ func (s *Store) APITokenByHash(ctx context.Context, hash string) (*leadcall.APIT
 	if err := s.usable(ctx, op); err != nil {
 		return nil, err
 	}
-	t, err := scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE hash = $1`, hash))
+	t, err := sqlshared.ScanToken(s.pool.QueryRow(ctx, `SELECT `+sqlshared.TokenColumns+` FROM api_tokens WHERE hash = $1`, hash))
 	if noRows(err) {
 		return nil, notFound(op, "no such token")
 	}
@@ -344,7 +318,7 @@ func (s *Store) APIToken(ctx context.Context, orgID, id string) (*leadcall.APITo
 	if err := s.usable(ctx, op); err != nil {
 		return nil, err
 	}
-	t, err := scanToken(s.pool.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE org_id = $1 AND id = $2`, orgID, id))
+	t, err := sqlshared.ScanToken(s.pool.QueryRow(ctx, `SELECT `+sqlshared.TokenColumns+` FROM api_tokens WHERE org_id = $1 AND id = $2`, orgID, id))
 	if noRows(err) {
 		return nil, notFound(op, "token %q not found", id)
 	}
@@ -364,7 +338,7 @@ func (s *Store) APITokens(ctx context.Context, orgID, userID string) ([]leadcall
 		return nil, s.wrap(ctx, op, err)
 	}
 	rows, err := s.pool.Query(ctx,
-		`SELECT `+tokenColumns+` FROM api_tokens WHERE org_id = $1 AND user_id = $2 ORDER BY created_at DESC, id DESC`,
+		`SELECT `+sqlshared.TokenColumns+` FROM api_tokens WHERE org_id = $1 AND user_id = $2 ORDER BY created_at DESC, id DESC`,
 		orgID, userID)
 	if err != nil {
 		return nil, s.wrap(ctx, op, err)
@@ -372,7 +346,7 @@ func (s *Store) APITokens(ctx context.Context, orgID, userID string) ([]leadcall
 	defer rows.Close()
 	out := []leadcall.APIToken{}
 	for rows.Next() {
-		t, err := scanToken(rows)
+		t, err := sqlshared.ScanToken(rows)
 		if err != nil {
 			return nil, s.wrap(ctx, op, err)
 		}

@@ -10,20 +10,6 @@ import (
 	"github.com/leadcall/leadcall/store/internal/sqlshared"
 )
 
-const userColumns = `org_id, id, email, name, role, rep_id, password_hash, disabled, created_at`
-
-func scanUser(sc interface{ Scan(...any) error }) (leadcall.User, error) {
-	var (
-		u       leadcall.User
-		role    string
-		created int64
-	)
-	err := sc.Scan(&u.OrgID, &u.ID, &u.Email, &u.Name, &role, &u.RepID, &u.PasswordHash, &u.Disabled, &created)
-	u.Role = leadcall.Role(role)
-	u.CreatedAt = sqlshared.FromUnixMS(created)
-	return u, err
-}
-
 // CreateUser stores a new user; CodeConflict when the ID or the email (case-insensitively)
 // exists in the org.
 func (s *Store) CreateUser(ctx context.Context, u *leadcall.User) error {
@@ -40,7 +26,7 @@ func (s *Store) CreateUser(ctx context.Context, u *leadcall.User) error {
 			return err
 		}
 		res, err := tx.ExecContext(ctx,
-			`INSERT INTO users (`+userColumns+`, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+			`INSERT INTO users (`+sqlshared.UserColumns+`, email_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 			 ON CONFLICT (org_id, id) DO NOTHING`,
 			u.OrgID, u.ID, u.Email, u.Name, string(u.Role), u.RepID, u.PasswordHash, u.Disabled,
 			created.UnixMilli(), leadcall.EmailKey(u.Email))
@@ -75,8 +61,8 @@ func emailFree(ctx context.Context, q querier, op, orgID, userID, email string) 
 // User returns a user of the org.
 func (s *Store) User(ctx context.Context, orgID, userID string) (*leadcall.User, error) {
 	const op = "sqlite: user"
-	u, err := scanUser(s.r.QueryRowContext(ctx,
-		`SELECT `+userColumns+` FROM users WHERE org_id = $1 AND id = $2`, orgID, userID))
+	u, err := sqlshared.ScanUser(s.r.QueryRowContext(ctx,
+		`SELECT `+sqlshared.UserColumns+` FROM users WHERE org_id = $1 AND id = $2`, orgID, userID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(op, "user %q not found", userID)
 	}
@@ -89,8 +75,8 @@ func (s *Store) User(ctx context.Context, orgID, userID string) (*leadcall.User,
 // UserByEmail returns the org's user with this email, compared case-insensitively.
 func (s *Store) UserByEmail(ctx context.Context, orgID, email string) (*leadcall.User, error) {
 	const op = "sqlite: user by email"
-	u, err := scanUser(s.r.QueryRowContext(ctx,
-		`SELECT `+userColumns+` FROM users WHERE org_id = $1 AND email_key = $2`, orgID, leadcall.EmailKey(email)))
+	u, err := sqlshared.ScanUser(s.r.QueryRowContext(ctx,
+		`SELECT `+sqlshared.UserColumns+` FROM users WHERE org_id = $1 AND email_key = $2`, orgID, leadcall.EmailKey(email)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(op, "no user with this email")
 	}
@@ -106,8 +92,8 @@ func (s *Store) Users(ctx context.Context, orgID string) ([]leadcall.User, error
 	if err := requireOrg(ctx, s.r, op, orgID); err != nil {
 		return nil, wrap(op, err)
 	}
-	out, err := collect(ctx, s.r, scanUser,
-		`SELECT `+userColumns+` FROM users WHERE org_id = $1 ORDER BY email_key, id`, orgID)
+	out, err := collect(ctx, s.r, sqlshared.ScanUser,
+		`SELECT `+sqlshared.UserColumns+` FROM users WHERE org_id = $1 ORDER BY email_key, id`, orgID)
 	if err != nil {
 		return nil, wrap(op, err)
 	}
@@ -254,18 +240,6 @@ func (s *Store) DeleteUserSessions(ctx context.Context, orgID, userID string) (i
 	return int(n), err
 }
 
-const tokenColumns = `org_id, id, user_id, name, hash, prefix, expires_at, created_at, last_used_at`
-
-func scanToken(sc interface{ Scan(...any) error }) (leadcall.APIToken, error) {
-	var (
-		t                      leadcall.APIToken
-		expires, created, used int64
-	)
-	err := sc.Scan(&t.OrgID, &t.ID, &t.UserID, &t.Name, &t.Hash, &t.Prefix, &expires, &created, &used)
-	t.ExpiresAt, t.CreatedAt, t.LastUsedAt = sqlshared.FromUnixMS(expires), sqlshared.FromUnixMS(created), sqlshared.FromUnixMS(used)
-	return t, err
-}
-
 // CreateAPIToken stores a token of an existing user.
 func (s *Store) CreateAPIToken(ctx context.Context, t *leadcall.APIToken) error {
 	const op = "sqlite: create api token"
@@ -286,7 +260,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *leadcall.APIToken) error 
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO api_tokens (`+tokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		_, err = tx.ExecContext(ctx, `INSERT INTO api_tokens (`+sqlshared.TokenColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 			t.OrgID, t.ID, t.UserID, t.Name, t.Hash, t.Prefix, sqlshared.UnixMS(t.ExpiresAt), created.UnixMilli(),
 			sqlshared.UnixMS(t.LastUsedAt))
 		return err
@@ -301,7 +275,7 @@ func (s *Store) CreateAPIToken(ctx context.Context, t *leadcall.APIToken) error 
 // APITokenByHash returns the token with this hash, expired or not.
 func (s *Store) APITokenByHash(ctx context.Context, hash string) (*leadcall.APIToken, error) {
 	const op = "sqlite: api token by hash"
-	t, err := scanToken(s.r.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE hash = $1`, hash))
+	t, err := sqlshared.ScanToken(s.r.QueryRowContext(ctx, `SELECT `+sqlshared.TokenColumns+` FROM api_tokens WHERE hash = $1`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(op, "no such token")
 	}
@@ -314,7 +288,7 @@ func (s *Store) APITokenByHash(ctx context.Context, hash string) (*leadcall.APIT
 // APIToken returns a token of the org by ID.
 func (s *Store) APIToken(ctx context.Context, orgID, id string) (*leadcall.APIToken, error) {
 	const op = "sqlite: api token"
-	t, err := scanToken(s.r.QueryRowContext(ctx, `SELECT `+tokenColumns+` FROM api_tokens WHERE org_id = $1 AND id = $2`, orgID, id))
+	t, err := sqlshared.ScanToken(s.r.QueryRowContext(ctx, `SELECT `+sqlshared.TokenColumns+` FROM api_tokens WHERE org_id = $1 AND id = $2`, orgID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound(op, "token %q not found", id)
 	}
@@ -330,8 +304,8 @@ func (s *Store) APITokens(ctx context.Context, orgID, userID string) ([]leadcall
 	if err := requireUser(ctx, s.r, op, orgID, userID); err != nil {
 		return nil, wrap(op, err)
 	}
-	out, err := collect(ctx, s.r, scanToken,
-		`SELECT `+tokenColumns+` FROM api_tokens WHERE org_id = $1 AND user_id = $2 ORDER BY created_at DESC, id DESC`,
+	out, err := collect(ctx, s.r, sqlshared.ScanToken,
+		`SELECT `+sqlshared.TokenColumns+` FROM api_tokens WHERE org_id = $1 AND user_id = $2 ORDER BY created_at DESC, id DESC`,
 		orgID, userID)
 	if err != nil {
 		return nil, wrap(op, err)
