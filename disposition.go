@@ -42,7 +42,9 @@ func Dispose(in DispositionInput) (Disposition, Reason) {
 		return DispositionIgnored, ReasonBlocked
 	case in.DeviceKind == device.KindCampaign && in.Type == CallInbound && in.DurationS < in.Rules.MinAnsweredSeconds:
 		return DispositionIgnored, ReasonTooShort
-	case !in.EnrolledAt.IsZero() && in.StartedAt.Before(in.EnrolledAt):
+	// Device call times come in whole seconds, enrollment times from the server's clock: a
+	// call in the very second the phone enrolled counts as after it.
+	case !in.EnrolledAt.IsZero() && in.StartedAt.Before(in.EnrolledAt.Truncate(time.Second)):
 		return DispositionIgnored, ReasonBeforeEnrollment
 	case in.DeviceKind != device.KindCampaign:
 		return DispositionLocal, ReasonSalesRep

@@ -44,6 +44,9 @@ func TestDispose(t *testing.T) {
 		{"short on sales rep is local", with(func(in *DispositionInput) { in.DeviceKind, in.DurationS = device.KindSalesRep, 1 }), DispositionLocal, ReasonSalesRep},
 		{"before enrollment", with(func(in *DispositionInput) { in.EnrolledAt = t0.Add(time.Second) }), DispositionIgnored, ReasonBeforeEnrollment},
 		{"at enrollment", with(func(in *DispositionInput) { in.EnrolledAt = t0 }), DispositionSync, ""},
+		// Call logs give whole seconds: a call in the second the phone enrolled is after it.
+		{"in the second of enrollment", with(func(in *DispositionInput) { in.EnrolledAt = t0.Add(430 * time.Millisecond) }), DispositionSync, ""},
+		{"the second before enrollment", with(func(in *DispositionInput) { in.EnrolledAt = t0.Add(time.Second + 430*time.Millisecond) }), DispositionIgnored, ReasonBeforeEnrollment},
 		// Precedence (DESIGN.md §10): the first reason in the documented order wins.
 		{"inactive beats private", with(func(in *DispositionInput) { in.DeviceActive, in.Private = false, true }), DispositionIgnored, ReasonDeviceInactive},
 		{"private beats invalid", with(func(in *DispositionInput) { in.Private, in.NumberE164 = true, "" }), DispositionIgnored, ReasonPrivateNumber},
