@@ -47,10 +47,10 @@ const (
 
 // RecoveryCase is a recovery case as the API and the events show it.
 type RecoveryCase struct {
-	Key                 int64           `json:"key"`
-	NumberE164          string          `json:"e164"`
+	Key                 int64           `json:"id"` // the case's first missed call
+	NumberE164          string          `json:"number_e164"`
 	Status              recovery.Status `json:"status"`
-	Misses              int             `json:"misses"`
+	Misses              int             `json:"miss_count"`
 	MissedCallIDs       []int64         `json:"missed_call_ids"`
 	FirstMissedAt       time.Time       `json:"first_missed_at"`
 	LastMissedAt        time.Time       `json:"last_missed_at"`

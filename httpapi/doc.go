@@ -67,7 +67,8 @@
 //	GET /v1/calls.csv (the same filters, every page, as CSV)
 //	GET /v1/review (status, kind, limit, cursor); POST /v1/review/{id}/resolve
 //	GET /v1/reports/summary (from, to, group_by, repeat_window, device; figures of package report)
-//	GET /v1/recovery (status, from, to, device_id: recovery cases and their summary; reps see
+//	GET /v1/recovery (status, from, to, device_id, limit, cursor: {items, next_cursor} of recovery
+//	    cases and the summary of the whole range; reps see
 //	    the cases credited to or recovered by their devices)
 //	POST /v1/backfill {from, to, device_ids, dry_run} (manager: 200 with the planned writes for
 //	    a dry run, 202 with a backfill_id for a real one; backfill.progress/done events follow)

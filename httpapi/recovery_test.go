@@ -1,10 +1,13 @@
 package httpapi_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,15 +40,15 @@ func TestRecoveryRoute(t *testing.T) {
 	var out httpapi.RecoveryResponse
 
 	e.admin("GET", "/v1/recovery", nil, http.StatusOK, &out)
-	require.Len(t, out.Cases, 1)
-	require.Equal(t, "+919876512346", out.Cases[0].NumberE164)
-	require.Equal(t, recovery.StatusOpen, out.Cases[0].Status)
+	require.Len(t, out.Items, 1)
+	require.Equal(t, "+919876512346", out.Items[0].NumberE164)
+	require.Equal(t, recovery.StatusOpen, out.Items[0].Status)
 	require.Equal(t, httpapi.RecoverySummary{Cases: 2, Open: 1, Recovered: 1, RecoveryRate: 0.5,
 		MedianTimeToFirstAttemptS: ptr(300.0), MedianTimeToConnectS: ptr(300.0)}, out.Summary)
 
 	e.admin("GET", "/v1/recovery?status=recovered", nil, http.StatusOK, &out)
-	require.Len(t, out.Cases, 1)
-	c := out.Cases[0]
+	require.Len(t, out.Items, 1)
+	c := out.Items[0]
 	require.Equal(t, "+919876512345", c.NumberE164)
 	require.Equal(t, repID, c.RecoveredByDeviceID)
 	require.Equal(t, campaignID, c.DeviceID)
@@ -55,16 +58,20 @@ func TestRecoveryRoute(t *testing.T) {
 	// The JSON names of the contract.
 	raw := e.admin("GET", "/v1/recovery?status=open,recovered&device_id="+campaignID, nil, http.StatusOK, nil)
 	var m struct {
-		Cases   []map[string]any `json:"cases"`
-		Summary map[string]any   `json:"summary"`
+		Items      []map[string]any `json:"items"`
+		NextCursor *string          `json:"next_cursor"`
+		Summary    map[string]any   `json:"summary"`
 	}
 	require.NoError(t, json.Unmarshal(raw.body, &m))
-	require.Len(t, m.Cases, 2)
-	for _, k := range []string{"key", "e164", "status", "misses", "first_missed_at", "last_missed_at", "expires_at",
+	require.Len(t, m.Items, 2)
+	require.NotNil(t, m.NextCursor)
+	require.Empty(t, *m.NextCursor, "one page")
+	// DESIGN.md §6's fields, and the board's.
+	for _, k := range []string{"id", "number_e164", "status", "missed_call_ids", "miss_count", "first_missed_at", "last_missed_at", "expires_at",
 		"sla_due_at", "sla_breached", "attempts", "first_attempt_at", "connected_at", "time_to_first_attempt_s",
 		"time_to_connect_s", "recovered_by_device_id", "recovered_by_rep_id", "device_id", "assignment_id",
 		"lead_source", "campaign"} {
-		require.Contains(t, m.Cases[0], k)
+		require.Contains(t, m.Items[0], k)
 	}
 	for _, k := range []string{"open", "attempted", "recovered", "expired", "recovery_rate",
 		"median_time_to_first_attempt_s", "median_time_to_connect_s"} {
@@ -73,9 +80,54 @@ func TestRecoveryRoute(t *testing.T) {
 	// A range without cases: medians are null.
 	q := url.Values{"from": {base.Add(-48 * time.Hour).Format(time.RFC3339)}, "to": {base.Add(-47 * time.Hour).Format(time.RFC3339)}}
 	raw = e.admin("GET", "/v1/recovery?"+q.Encode(), nil, http.StatusOK, &out)
-	require.Empty(t, out.Cases)
-	require.Contains(t, string(raw.body), `"cases":[]`)
+	require.Empty(t, out.Items)
+	require.Contains(t, string(raw.body), `"items":[]`)
 	require.Contains(t, string(raw.body), `"median_time_to_connect_s":null`)
+}
+
+// Pages of GET /v1/recovery walk every case once, in order, whatever the page size.
+func TestRecoveryRoutePages(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	_, campaign := e.pairedDevice("campaign")
+	base := time.Now().Add(time.Second).UTC().Truncate(time.Second)
+	var calls []any
+	for i := range 7 {
+		calls = append(calls, call(fmt.Sprintf("m%d", i), fmt.Sprintf("98765123%02d", i), "missed", base.Add(time.Duration(i)*time.Second)))
+	}
+	r := e.do("POST", "/v1/device/calls", campaign, map[string]any{"calls": calls})
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+
+	var all httpapi.RecoveryResponse
+	e.admin("GET", "/v1/recovery", nil, http.StatusOK, &all)
+	require.Len(t, all.Items, 7)
+	require.Empty(t, all.NextCursor)
+	for _, size := range []int{1, 3, 7} {
+		var got []int64
+		cursor := ""
+		for pages := 0; ; pages++ {
+			require.Less(t, pages, 8, "paging must end")
+			var out httpapi.RecoveryResponse
+			q := url.Values{"limit": {strconv.Itoa(size)}}
+			if cursor != "" {
+				q.Set("cursor", cursor)
+			}
+			e.admin("GET", "/v1/recovery?"+q.Encode(), nil, http.StatusOK, &out)
+			require.LessOrEqual(t, len(out.Items), size)
+			require.Equal(t, all.Summary, out.Summary, "the summary covers the range, not the page")
+			for _, c := range out.Items {
+				got = append(got, c.Key)
+			}
+			if cursor = out.NextCursor; cursor == "" {
+				break
+			}
+		}
+		var want []int64
+		for _, c := range all.Items {
+			want = append(want, c.Key)
+		}
+		require.Equal(t, want, got, "page size %d", size)
+	}
 }
 
 func TestRecoveryRouteErrors(t *testing.T) {
@@ -104,6 +156,13 @@ func TestRecoveryRouteErrors(t *testing.T) {
 		{"huge device", "device_id=" + strings.Repeat("d", 100000), http.StatusBadRequest, "device_id"},
 		{"too many values", "status=" + strings.Repeat("open,", 200), http.StatusBadRequest, "status"},
 		{"range too long", "from=2020-01-01T00:00:00Z&to=2026-01-01T00:00:00Z", http.StatusUnprocessableEntity, "from"},
+		{"zero limit", "limit=0", http.StatusBadRequest, "limit"},
+		{"huge limit", "limit=1000000", http.StatusBadRequest, "limit"},
+		{"word limit", "limit=all", http.StatusBadRequest, "limit"},
+		{"forged cursor", "cursor=" + base64.RawURLEncoding.EncodeToString([]byte("rc1:-5")), http.StatusBadRequest, "cursor"},
+		{"foreign cursor", "cursor=" + base64.RawURLEncoding.EncodeToString([]byte("calls:10")), http.StatusBadRequest, "cursor"},
+		{"garbage cursor", "cursor=%FF%FE", http.StatusBadRequest, "cursor"},
+		{"huge cursor", "cursor=" + strings.Repeat("QUFB", 5000), http.StatusBadRequest, "cursor"},
 	}
 	for _, tc := range tests {
 		r := e.do("GET", "/v1/recovery?"+tc.query, adminToken, nil)
@@ -176,7 +235,7 @@ func TestRecoveryRouteRoles(t *testing.T) {
 		var out httpapi.RecoveryResponse
 		r.json(t, &out)
 		var got []string
-		for _, k := range out.Cases {
+		for _, k := range out.Items {
 			got = append(got, k.NumberE164)
 		}
 		return got

@@ -428,7 +428,6 @@ function applyEvent(ev) {
       if (state.view === 'settings' && !document.activeElement?.closest?.('#settings-form')) invalidate('settings');
       break;
     case 'recovery.updated':
-    case 'recovery.sla':
     case 'recovery.sla_breached': {
       const key = caseKey(d);
       if (key) {
@@ -436,8 +435,8 @@ function applyEvent(ev) {
         state.recovery.cases.set(key, { ...state.recovery.cases.get(key), ...d });
         // The summary (rates, medians) is the server's: read it again, at most every few seconds.
         if (state.view === 'recovery') refreshSoon('recovery', () => loadRecovery().then(renderRecovery));
-        if (ev.type !== 'recovery.updated') toast(`SLA breached: ${showNumber(d.e164 || d.number_e164)} is still waiting for a callback`, 'warn');
-        else if (d.status === 'recovered' && state.view === 'recovery') toast(`Recovered: ${showNumber(d.e164 || d.number_e164)} was reached`, 'ok');
+        if (ev.type !== 'recovery.updated') toast(`SLA breached: ${showNumber(d.number_e164)} is still waiting for a callback`, 'warn');
+        else if (d.status === 'recovered' && state.view === 'recovery') toast(`Recovered: ${showNumber(d.number_e164)} was reached`, 'ok');
       }
       invalidate('recovery', 'stats');
       if (ev.type === 'recovery.updated') sandboxChanged();
@@ -974,13 +973,13 @@ function renderReview() {
 
 // ---------------------------------------------------------------- recovery board
 
-const caseKey = (c) => String(c.key ?? c.id ?? c.e164 ?? c.number_e164 ?? '');
+const caseKey = (c) => String(c.id ?? '');
 
 async function loadRecovery() {
   try {
-    const r = await api('GET', '/v1/recovery?status=open,attempted');
+    const r = await api('GET', '/v1/recovery?status=open,attempted&limit=1000');
     state.recovery.cases = new Map();
-    for (const c of items(r, 'cases')) state.recovery.cases.set(caseKey(c), c);
+    for (const c of items(r)) state.recovery.cases.set(caseKey(c), c);
     state.recovery.summary = (r && r.summary) || null;
     state.recovery.available = true;
     state.recovery.error = '';
@@ -1013,11 +1012,11 @@ function renderRecovery() {
     h('tbody', {}, cases.map((c) => {
       const br = breached(c);
       return h('tr', { class: [br && 'breached'], testid: 'recovery-row', data: { key: caseKey(c), breached: String(br), status: c.status } },
-        h('td', { class: 'mono' }, showNumber(c.e164 || c.number_e164)),
+        h('td', { class: 'mono' }, showNumber(c.number_e164)),
         h('td', {}, h('span', { class: ['chip', c.status] }, c.status === 'open' ? 'Not called back' : 'Attempted')),
         h('td', { class: 'mono timer', testid: 'recovery-timer', data: { since: c.first_missed_at || '' } }, clock((Date.now() - Date.parse(c.first_missed_at)) / 1000)),
         h('td', {}, br ? h('span', { class: 'status failed' }, 'Breached') : c.sla_due_at ? h('span', { class: 'muted', data: { rel: c.sla_due_at } }, relTime(c.sla_due_at)) : '—'),
-        h('td', {}, String(c.misses ?? c.miss_count ?? 1)),
+        h('td', {}, String(c.miss_count ?? 1)),
         h('td', {}, String(c.attempts || 0)),
         h('td', {}, [c.lead_source, c.campaign].filter(Boolean).join(' · ') || '—'),
         h('td', {}, c.device_id ? deviceName(c.device_id) : '—'));
