@@ -38,6 +38,7 @@ type Engine struct {
 	locations sync.Map        // time zone name -> *time.Location
 	orgs      recent[*Org]    // for sync jobs
 	devices   recent[*Device] // for sync jobs, keyed by org and device
+	campaigns recent[string]  // campaign names of assignments, for recovery cases
 	fields    fieldsCache
 
 	wake    chan struct{}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -266,7 +267,7 @@ func (e *Engine) caseViews(ctx context.Context, m *recovery.Matcher, orgID strin
 			marks[mk.CaseKey] = append(marks[mk.CaseKey], mk.Kind)
 		}
 	}
-	campaigns := map[int64]string{}
+	now := e.now()
 	out := make([]RecoveryCase, len(cases))
 	for i := range cases {
 		c := &cases[i]
@@ -274,16 +275,19 @@ func (e *Engine) caseViews(ctx context.Context, m *recovery.Matcher, orgID strin
 		v := caseView(m, c, byID)
 		v.TaskCompleted = slices.Contains(marks[c.Key()], MarkTaskCompleted)
 		if v.AssignmentID != 0 {
-			name, ok := campaigns[v.AssignmentID]
-			if !ok {
+			// A check looks at many callers of the same few campaigns: share the reads.
+			name, err := e.campaigns.get(orgID+"\x00"+strconv.FormatInt(v.AssignmentID, 10), now, func() (string, error) {
 				a, err := e.store.Assignment(ctx, orgID, v.AssignmentID)
-				if err != nil && !isCode(err, CodeNotFound) {
-					return nil, nil, err
+				if isCode(err, CodeNotFound) {
+					return "", nil
 				}
-				if a != nil {
-					name = campaignOf(a.Metadata)
+				if err != nil {
+					return "", err
 				}
-				campaigns[v.AssignmentID] = name
+				return campaignOf(a.Metadata), nil
+			})
+			if err != nil {
+				return nil, nil, err
 			}
 			v.Campaign = name
 		}
@@ -516,44 +520,75 @@ func (r *checkRound) finish(ctx context.Context, e *Engine) {
 	}
 }
 
-// checkCallers runs checkCaller for keys on recoveryCheckWorkers goroutines; the errors of
-// single callers are logged (the next check retries them).
+// checkCallers runs checkCaller for keys on recoveryCheckWorkers goroutines, reading the calls
+// of many callers at once; the errors of single callers (or of a read) are logged, and the
+// next check retries them.
 func (e *Engine) checkCallers(ctx context.Context, keys []callerKey, now time.Time, since func(callerKey) time.Time, round *checkRound) {
 	slices.SortFunc(keys, compareCallers)
-	next := make(chan callerKey)
+	type work struct {
+		k     callerKey
+		calls []Call
+	}
+	next := make(chan work)
 	var wg sync.WaitGroup
 	for range min(recoveryCheckWorkers, len(keys)) {
 		wg.Go(func() {
-			for k := range next {
-				if err := e.checkCaller(ctx, k, now, since(k), round); err != nil && ctx.Err() == nil {
-					e.log.Warn("leadcall: recovery check of a caller", "org_id", k.org, "number", phone.Mask(k.number), "err", err)
+			for w := range next {
+				if err := e.checkCaller(ctx, w.k, w.calls, now, since(w.k), round); err != nil && ctx.Err() == nil {
+					e.log.Warn("leadcall: recovery check of a caller", "org_id", w.k.org, "number", phone.Mask(w.k.number), "err", err)
 				}
 			}
 		})
 	}
-	for _, k := range keys {
-		if ctx.Err() != nil {
-			break
+	defer func() {
+		close(next)
+		wg.Wait()
+	}()
+	for len(keys) > 0 && ctx.Err() == nil {
+		// One read for a run of callers of one org (keys are sorted by org).
+		n := 1
+		for n < len(keys) && n < recoveryReadBatch && keys[n].org == keys[0].org {
+			n++
 		}
-		next <- k
+		batch := keys[:n]
+		keys = keys[n:]
+		numbers := make([]string, len(batch))
+		for i, k := range batch {
+			numbers[i] = k.number
+		}
+		calls, err := e.store.CallsByNumbers(ctx, batch[0].org, numbers, time.Time{})
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("leadcall: recovery check: read calls", "org_id", batch[0].org, "callers", len(batch), "err", err)
+			}
+			continue
+		}
+		byNumber := make(map[string][]Call, len(batch))
+		for _, c := range calls {
+			byNumber[c.NumberE164] = append(byNumber[c.NumberE164], c)
+		}
+		for _, k := range batch {
+			select {
+			case next <- work{k, byNumber[k.number]}:
+			case <-ctx.Done():
+				return
+			}
+		}
 	}
-	close(next)
-	wg.Wait()
 }
 
-// checkCaller checks one caller's cases: recovery.updated for the cases changed by calls
+// recoveryReadBatch is how many callers' calls one read of the recovery check fetches.
+const recoveryReadBatch = 200
+
+// checkCaller checks one caller's cases (from calls, all the caller's calls): recovery.updated for the cases changed by calls
 // started at or after touchedSince (none when zero), the SLA event, the Task completion. Its
 // events go to round.
-func (e *Engine) checkCaller(ctx context.Context, k callerKey, now time.Time, touchedSince time.Time, round *checkRound) error {
+func (e *Engine) checkCaller(ctx context.Context, k callerKey, calls []Call, now time.Time, touchedSince time.Time, round *checkRound) error {
 	org, err := e.orgs.get(k.org, now, func() (*Org, error) { return e.store.Org(ctx, k.org) })
 	if err != nil {
 		return err
 	}
 	m, err := e.matcher(org)
-	if err != nil {
-		return err
-	}
-	calls, err := e.store.CallsByNumber(ctx, k.org, k.number, time.Time{})
 	if err != nil {
 		return err
 	}

@@ -27,7 +27,15 @@ type RecoveryStore interface {
 	// (q.AfterStartedAt, q.AfterID), ordered by start then ID, at most q.Limit (default 1000,
 	// at most 10000). Ignored calls are included: they matter to nothing but are cheap to skip.
 	RecentMisses(ctx context.Context, q *MissQuery) ([]MissRef, error)
+	// CallsByNumbers returns the org's calls with any of these E.164 numbers (at most
+	// MaxCallsByNumbers; empty strings match nothing) started at or after since, ordered by
+	// number, then start, then ID: CallsByNumber for many callers in one read, as the
+	// recovery check needs. CodeNotFound for an unknown org; CodeInvalid for too many numbers.
+	CallsByNumbers(ctx context.Context, orgID string, numbers []string, since time.Time) ([]Call, error)
 }
+
+// MaxCallsByNumbers bounds the numbers of one CallsByNumbers read.
+const MaxCallsByNumbers = 500
 
 // RecoveryMarkKind names what was done for a recovery case.
 type RecoveryMarkKind string

@@ -143,6 +143,36 @@ func (s *Store) ListCalls(ctx context.Context, f *leadcall.CallFilter) (*leadcal
 	return sqlshared.CallPage(items, limit), nil
 }
 
+// CallsByNumbers returns the org's calls with any of numbers started at or after since, by
+// number, start and ID.
+func (s *Store) CallsByNumbers(ctx context.Context, orgID string, numbers []string, since time.Time) ([]leadcall.Call, error) {
+	const op = "postgres: calls by numbers"
+	nums, err := sqlshared.CallerNumbers(op, numbers)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.usable(ctx, op); err != nil {
+		return nil, err
+	}
+	if err := requireOrg(ctx, s.pool, op, orgID); err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	if len(nums) == 0 {
+		return []leadcall.Call{}, nil
+	}
+	var from int64 = -1 << 62
+	if !since.IsZero() {
+		from = since.UnixMilli()
+	}
+	out, err := collect(ctx, s.pool, scanCall,
+		`SELECT `+callColumns+` FROM calls WHERE org_id = $1 AND number_e164 = ANY($2) AND started_at >= $3
+		 ORDER BY number_e164, started_at, id`, orgID, nums, from)
+	if err != nil {
+		return nil, s.wrap(ctx, op, err)
+	}
+	return out, nil
+}
+
 // CallsByNumber returns the org's calls with this E.164 number started at or after since
 // (zero: all), oldest first. An empty number matches nothing (unparseable numbers are not a
 // caller); an unknown org is CodeNotFound.

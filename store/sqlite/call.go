@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -139,6 +140,39 @@ func (s *Store) ListCalls(ctx context.Context, f *leadcall.CallFilter) (*leadcal
 		return nil, wrap(op, err)
 	}
 	return sqlshared.CallPage(items, limit), nil
+}
+
+// CallsByNumbers returns the org's calls with any of numbers started at or after since, by
+// number, start and ID.
+func (s *Store) CallsByNumbers(ctx context.Context, orgID string, numbers []string, since time.Time) ([]leadcall.Call, error) {
+	const op = "sqlite: calls by numbers"
+	nums, err := sqlshared.CallerNumbers(op, numbers)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireOrg(ctx, s.r, op, orgID); err != nil {
+		return nil, wrap(op, err)
+	}
+	if len(nums) == 0 {
+		return []leadcall.Call{}, nil
+	}
+	var from int64 = -1 << 62
+	if !since.IsZero() {
+		from = since.UnixMilli()
+	}
+	args := []any{orgID, from}
+	marks := make([]string, len(nums))
+	for i, n := range nums {
+		args = append(args, n)
+		marks[i] = "$" + strconv.Itoa(i+3)
+	}
+	out, err := collect(ctx, s.r, scanCall,
+		`SELECT `+callColumns+` FROM calls WHERE org_id = $1 AND started_at >= $2 AND number_e164 IN (`+
+			strings.Join(marks, ",")+`) ORDER BY number_e164, started_at, id`, args...)
+	if err != nil {
+		return nil, wrap(op, err)
+	}
+	return out, nil
 }
 
 // CallsByNumber returns the org's calls with this E.164 number started at or after since

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -18,6 +19,7 @@ func recoveryTests() []test {
 		{"Recovery/MarkRacesOneWinner", testRecoveryMarkRace},
 		{"Recovery/MarksByKey", testRecoveryMarksByKey},
 		{"Recovery/RecentMisses", testRecoveryRecentMisses},
+		{"Recovery/CallsByNumbers", testRecoveryCallsByNumbers},
 	}
 }
 
@@ -219,4 +221,36 @@ func testRecoveryRecentMisses(t *testing.T, e *env) {
 		_, err := e.st.RecentMisses(e.ctx, bad)
 		requireCode(t, err, leadcall.CodeInvalid, name)
 	}
+}
+
+// CallsByNumbers gives what CallsByNumber gives for each number, numbers in order.
+func testRecoveryCallsByNumbers(t *testing.T, e *env) {
+	a, b, c := number(21), number(22), number(23)
+	for i, n := range []string{b, a, c, a, b, a} {
+		e.enqueued(fmt.Sprintf("cn-%d", i), n, base.Add(time.Duration(6-i)*time.Minute))
+	}
+	since := base.Add(2 * time.Minute)
+	var want []leadcall.Call
+	for _, n := range []string{a, b} { // sorted, as the result is
+		got, err := e.st.CallsByNumber(e.ctx, e.org, n, since)
+		require.NoError(t, err)
+		want = append(want, got...)
+	}
+	got, err := e.st.CallsByNumbers(e.ctx, e.org, []string{b, a, b, "", number(99)}, since)
+	require.NoError(t, err)
+	require.Equal(t, ids(want), ids(got))
+	require.Len(t, got, 4, "a's calls at 3 and 5 minutes, b's at 2 (since is inclusive) and 6")
+
+	got, err = e.st.CallsByNumbers(e.ctx, e.org, nil, time.Time{})
+	require.NoError(t, err)
+	require.NotNil(t, got)
+	require.Empty(t, got)
+	got, err = e.st.CallsByNumbers(e.ctx, e.org, []string{"' OR '1'='1", ""}, time.Time{})
+	require.NoError(t, err)
+	require.Empty(t, got)
+
+	_, err = e.st.CallsByNumbers(e.ctx, e.org, make([]string, leadcall.MaxCallsByNumbers+1), time.Time{})
+	requireCode(t, err, leadcall.CodeInvalid)
+	_, err = e.st.CallsByNumbers(e.ctx, "no-such-org", []string{a}, time.Time{})
+	requireCode(t, err, leadcall.CodeNotFound)
 }

@@ -1,6 +1,10 @@
 package sqlshared
 
-import "github.com/leadcall/leadcall"
+import (
+	"slices"
+
+	"github.com/leadcall/leadcall"
+)
 
 // Limits of RecentMisses.
 const (
@@ -34,6 +38,19 @@ func ValidateMarkKeys(op string, keys []int64) error {
 		return Invalid(op, "case_keys", "at most %d keys, got %d", leadcall.MaxRecoveryMarkKeys, len(keys))
 	}
 	return nil
+}
+
+// CallerNumbers validates the numbers of CallsByNumbers and returns them sorted, without
+// duplicates or empty strings.
+func CallerNumbers(op string, numbers []string) ([]string, error) {
+	if len(numbers) > leadcall.MaxCallsByNumbers {
+		return nil, Invalid(op, "numbers", "at most %d numbers, got %d", leadcall.MaxCallsByNumbers, len(numbers))
+	}
+	out := slices.Compact(slices.Sorted(slices.Values(numbers)))
+	if len(out) > 0 && out[0] == "" {
+		out = out[1:]
+	}
+	return out, nil
 }
 
 // MissLimit validates a MissQuery and returns its effective limit.
