@@ -151,7 +151,7 @@ func (e *Engine) RecoveryCases(ctx context.Context, orgID string, f RecoveryFilt
 		kept = append(kept, c)
 	}
 	summary := recovery.Summarize(kept)
-	views, _, err := e.caseViews(ctx, m, orgID, kept, byID)
+	views, _, err := e.caseViews(ctx, m, orgID, kept, byID, nil)
 	if err != nil {
 		return nil, recovery.Summary{}, fmt.Errorf("%s: %w", op, err)
 	}
@@ -253,18 +253,29 @@ func buildCases(m *recovery.Matcher, calls []Call, now time.Time) ([]recovery.Ca
 }
 
 // caseViews renders cases with their marks, first-miss device and campaign.
-// It also returns the cases' marks.
-func (e *Engine) caseViews(ctx context.Context, m *recovery.Matcher, orgID string, cases []recovery.Case, byID map[int64]*Call) ([]RecoveryCase, []RecoveryMark, error) {
+// It also returns the cases' marks: from known when it is not nil (the marks of at least these
+// cases, read beforehand), else read from the store.
+func (e *Engine) caseViews(ctx context.Context, m *recovery.Matcher, orgID string, cases []recovery.Case, byID map[int64]*Call,
+	known map[int64][]RecoveryMark) ([]RecoveryCase, []RecoveryMark, error) {
 	marks := map[int64][]RecoveryMarkKind{}
 	var all []RecoveryMark
-	for chunk := range slices.Chunk(caseKeys(cases), MaxRecoveryMarkKeys) {
-		ms, err := e.store.RecoveryMarks(ctx, orgID, chunk)
-		if err != nil {
-			return nil, nil, err
-		}
+	add := func(ms []RecoveryMark) {
 		all = append(all, ms...)
 		for _, mk := range ms {
 			marks[mk.CaseKey] = append(marks[mk.CaseKey], mk.Kind)
+		}
+	}
+	if known != nil {
+		for _, k := range caseKeys(cases) {
+			add(known[k])
+		}
+	} else {
+		for chunk := range slices.Chunk(caseKeys(cases), MaxRecoveryMarkKeys) {
+			ms, err := e.store.RecoveryMarks(ctx, orgID, chunk)
+			if err != nil {
+				return nil, nil, err
+			}
+			add(ms)
 		}
 	}
 	now := e.now()
@@ -528,13 +539,14 @@ func (e *Engine) checkCallers(ctx context.Context, keys []callerKey, now time.Ti
 	type work struct {
 		k     callerKey
 		calls []Call
+		known map[int64][]RecoveryMark
 	}
 	next := make(chan work)
 	var wg sync.WaitGroup
 	for range min(recoveryCheckWorkers, len(keys)) {
 		wg.Go(func() {
 			for w := range next {
-				if err := e.checkCaller(ctx, w.k, w.calls, now, since(w.k), round); err != nil && ctx.Err() == nil {
+				if err := e.checkCaller(ctx, w.k, w.calls, w.known, now, since(w.k), round); err != nil && ctx.Err() == nil {
 					e.log.Warn("leadcall: recovery check of a caller", "org_id", w.k.org, "number", phone.Mask(w.k.number), "err", err)
 				}
 			}
@@ -564,12 +576,34 @@ func (e *Engine) checkCallers(ctx context.Context, keys []callerKey, now time.Ti
 			continue
 		}
 		byNumber := make(map[string][]Call, len(batch))
+		var missed []int64 // every case's key is one of its missed calls
 		for _, c := range calls {
 			byNumber[c.NumberE164] = append(byNumber[c.NumberE164], c)
+			if c.Type == CallMissed {
+				missed = append(missed, c.ID)
+			}
+		}
+		// The marks of those cases, in the same few reads (shared by the batch's callers).
+		known := make(map[int64][]RecoveryMark)
+		for chunk := range slices.Chunk(missed, MaxRecoveryMarkKeys) {
+			ms, rerr := e.store.RecoveryMarks(ctx, batch[0].org, chunk)
+			if rerr != nil {
+				err = rerr
+				break
+			}
+			for _, mk := range ms {
+				known[mk.CaseKey] = append(known[mk.CaseKey], mk)
+			}
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				e.log.Warn("leadcall: recovery check: read marks", "org_id", batch[0].org, "callers", len(batch), "err", err)
+			}
+			continue
 		}
 		for _, k := range batch {
 			select {
-			case next <- work{k, byNumber[k.number]}:
+			case next <- work{k, byNumber[k.number], known}:
 			case <-ctx.Done():
 				return
 			}
@@ -583,7 +617,7 @@ const recoveryReadBatch = 200
 // checkCaller checks one caller's cases (from calls, all the caller's calls): recovery.updated for the cases changed by calls
 // started at or after touchedSince (none when zero), the SLA event, the Task completion. Its
 // events go to round.
-func (e *Engine) checkCaller(ctx context.Context, k callerKey, calls []Call, now time.Time, touchedSince time.Time, round *checkRound) error {
+func (e *Engine) checkCaller(ctx context.Context, k callerKey, calls []Call, known map[int64][]RecoveryMark, now time.Time, touchedSince time.Time, round *checkRound) error {
 	org, err := e.orgs.get(k.org, now, func() (*Org, error) { return e.store.Org(ctx, k.org) })
 	if err != nil {
 		return err
@@ -599,7 +633,7 @@ func (e *Engine) checkCaller(ctx context.Context, k callerKey, calls []Call, now
 	if len(cases) == 0 {
 		return nil
 	}
-	views, marks, err := e.caseViews(ctx, m, k.org, cases, byID)
+	views, marks, err := e.caseViews(ctx, m, k.org, cases, byID, known)
 	if err != nil {
 		return err
 	}
