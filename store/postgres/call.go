@@ -177,27 +177,7 @@ func (s *Store) CallsByNumbers(ctx context.Context, orgID string, numbers []stri
 // (zero: all), oldest first. An empty number matches nothing (unparseable numbers are not a
 // caller); an unknown org is CodeNotFound.
 func (s *Store) CallsByNumber(ctx context.Context, orgID, e164 string, since time.Time) ([]leadcall.Call, error) {
-	const op = "postgres: calls by number"
-	if err := s.usable(ctx, op); err != nil {
-		return nil, err
-	}
-	if err := requireOrg(ctx, s.pool, op, orgID); err != nil {
-		return nil, s.wrap(ctx, op, err)
-	}
-	if e164 == "" {
-		return []leadcall.Call{}, nil
-	}
-	var from int64 = -1 << 62
-	if !since.IsZero() {
-		from = since.UnixMilli()
-	}
-	out, err := collect(ctx, s.pool, scanCall,
-		`SELECT `+callColumns+` FROM calls WHERE org_id = $1 AND number_e164 = $2 AND started_at >= $3
-		 ORDER BY started_at, id`, orgID, e164, from)
-	if err != nil {
-		return nil, s.wrap(ctx, op, err)
-	}
-	return out, nil
+	return s.CallsByNumbers(ctx, orgID, []string{e164}, since)
 }
 
 // LeadsCreatedFor returns the IDs of CRM Leads that leadcall created for this number, oldest

@@ -101,21 +101,9 @@ func (s *Store) Users(ctx context.Context, orgID string) ([]leadcall.User, error
 	if err := requireOrg(ctx, s.pool, op, orgID); err != nil {
 		return nil, s.wrap(ctx, op, err)
 	}
-	rows, err := s.pool.Query(ctx,
+	out, err := collect(ctx, s.pool, scanUser,
 		`SELECT `+sqlshared.UserColumns+` FROM users WHERE org_id = $1 ORDER BY email_key, id`, orgID)
 	if err != nil {
-		return nil, s.wrap(ctx, op, err)
-	}
-	defer rows.Close()
-	out := []leadcall.User{}
-	for rows.Next() {
-		u, err := sqlshared.ScanUser(rows)
-		if err != nil {
-			return nil, s.wrap(ctx, op, err)
-		}
-		out = append(out, u)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, s.wrap(ctx, op, err)
 	}
 	return out, nil
@@ -337,22 +325,10 @@ func (s *Store) APITokens(ctx context.Context, orgID, userID string) ([]leadcall
 	if err := requireUser(ctx, s.pool, op, orgID, userID); err != nil {
 		return nil, s.wrap(ctx, op, err)
 	}
-	rows, err := s.pool.Query(ctx,
+	out, err := collect(ctx, s.pool, scanToken,
 		`SELECT `+sqlshared.TokenColumns+` FROM api_tokens WHERE org_id = $1 AND user_id = $2 ORDER BY created_at DESC, id DESC`,
 		orgID, userID)
 	if err != nil {
-		return nil, s.wrap(ctx, op, err)
-	}
-	defer rows.Close()
-	out := []leadcall.APIToken{}
-	for rows.Next() {
-		t, err := sqlshared.ScanToken(rows)
-		if err != nil {
-			return nil, s.wrap(ctx, op, err)
-		}
-		out = append(out, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, s.wrap(ctx, op, err)
 	}
 	return out, nil
@@ -382,3 +358,7 @@ func (s *Store) DeleteAPIToken(ctx context.Context, orgID, id string) error {
 		return affected(tag, notFound(op, "token %q not found", id))
 	})
 }
+
+// scanUser and scanToken adapt the shared scanners to collect.
+func scanUser(r pgx.Row) (leadcall.User, error)      { return sqlshared.ScanUser(r) }
+func scanToken(r pgx.Row) (leadcall.APIToken, error) { return sqlshared.ScanToken(r) }

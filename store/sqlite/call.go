@@ -179,36 +179,7 @@ func (s *Store) CallsByNumbers(ctx context.Context, orgID string, numbers []stri
 // (zero: all), oldest first. An empty number matches nothing (unparseable numbers are not a
 // caller); an unknown org is CodeNotFound.
 func (s *Store) CallsByNumber(ctx context.Context, orgID, e164 string, since time.Time) ([]leadcall.Call, error) {
-	const op = "sqlite: calls by number"
-	if err := requireOrg(ctx, s.r, op, orgID); err != nil {
-		return nil, wrap(op, err)
-	}
-	out := []leadcall.Call{}
-	if e164 == "" {
-		return out, nil
-	}
-	var from int64 = -1 << 62
-	if !since.IsZero() {
-		from = since.UnixMilli()
-	}
-	rows, err := s.r.QueryContext(ctx,
-		`SELECT `+callColumns+` FROM calls WHERE org_id = $1 AND number_e164 = $2 AND started_at >= $3
-		 ORDER BY started_at, id`, orgID, e164, from)
-	if err != nil {
-		return nil, wrap(op, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		c, err := scanCall(rows)
-		if err != nil {
-			return nil, wrap(op, err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, wrap(op, err)
-	}
-	return out, nil
+	return s.CallsByNumbers(ctx, orgID, []string{e164}, since)
 }
 
 // LeadsCreatedFor returns the IDs of CRM Leads that leadcall created for this number, oldest
