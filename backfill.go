@@ -186,20 +186,16 @@ func (e *Engine) checkBackfill(ctx context.Context, p *BackfillParams) error {
 // call-time order, and those skipped.
 func (e *Engine) backfillCalls(ctx context.Context, p *BackfillParams) ([]Call, []BackfillSkip, error) {
 	var all []Call
-	f := &CallFilter{OrgID: p.OrgID, From: p.From, To: p.To, DeviceIDs: p.DeviceIDs, Limit: 1000}
-	for {
-		page, err := e.store.ListCalls(ctx, f)
-		if err != nil {
-			return nil, nil, err
+	f := CallFilter{OrgID: p.OrgID, From: p.From, To: p.To, DeviceIDs: p.DeviceIDs}
+	err := EachCall(ctx, e.store, f, func(c *Call) (bool, error) {
+		if len(all) == MaxBackfillCalls {
+			return false, Errorf(CodeInvalid, "leadcall: backfill", "more than %d calls in the range; narrow it", MaxBackfillCalls)
 		}
-		all = append(all, page.Items...)
-		if len(all) > MaxBackfillCalls {
-			return nil, nil, Errorf(CodeInvalid, "leadcall: backfill", "more than %d calls in the range; narrow it", MaxBackfillCalls)
-		}
-		if page.NextCursor == "" {
-			break
-		}
-		f.Cursor = page.NextCursor
+		all = append(all, *c)
+		return true, nil
+	}, nil)
+	if err != nil {
+		return nil, nil, err
 	}
 	slices.SortFunc(all, func(a, b Call) int { return cmp.Or(a.StartedAt.Compare(b.StartedAt), cmp.Compare(a.ID, b.ID)) })
 	var eligible []Call

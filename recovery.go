@@ -211,22 +211,15 @@ func (e *Engine) matcher(org *Org) (*recovery.Matcher, error) {
 // orgCalls reads every call of the org started at or after since, page by page.
 func (e *Engine) orgCalls(ctx context.Context, orgID string, since time.Time) ([]Call, error) {
 	var out []Call
-	f := &CallFilter{OrgID: orgID, From: since, Limit: 1000}
-	for {
-		page, err := e.store.ListCalls(ctx, f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.Items...)
-		if len(out) > MaxRecoveryCalls {
-			return nil, Errorf(CodeInvalid, "leadcall: recovery cases",
+	err := EachCall(ctx, e.store, CallFilter{OrgID: orgID, From: since}, func(c *Call) (bool, error) {
+		if len(out) == MaxRecoveryCalls {
+			return false, Errorf(CodeInvalid, "leadcall: recovery cases",
 				"more than %d calls in the range; narrow it", MaxRecoveryCalls)
 		}
-		if page.NextCursor == "" {
-			return out, nil
-		}
-		f.Cursor = page.NextCursor
-	}
+		out = append(out, *c)
+		return true, nil
+	}, nil)
+	return out, err
 }
 
 // buildCases computes the cases of calls as of now; byID indexes the calls.

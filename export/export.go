@@ -175,38 +175,34 @@ func WriteCalls(ctx context.Context, w io.Writer, st leadcall.Store, f leadcall.
 		return 0, fmt.Errorf("export: write: %w", err)
 	}
 	f.Limit = opts.PageSize
-	for {
-		if err := ctx.Err(); err != nil {
-			return n, err
-		}
-		page, err := st.ListCalls(ctx, &f)
+	var failed error // the row's or the write's error, as opposed to the store's
+	err = leadcall.EachCall(ctx, st, f, func(c *leadcall.Call) (bool, error) {
+		rec, err := x.row(ctx, c)
 		if err != nil {
-			return n, fmt.Errorf("export: list calls: %w", err)
+			failed = err
+			return false, err
 		}
-		for i := range page.Items {
-			rec, err := x.row(ctx, &page.Items[i])
-			if err != nil {
-				return n, err
-			}
-			if err := cw.Write(rec); err != nil {
-				return n, fmt.Errorf("export: write: %w", err)
-			}
+		if err := cw.Write(rec); err != nil {
+			failed = fmt.Errorf("export: write: %w", err)
+			return false, failed
 		}
-		cw.Flush()
+		n++
+		return true, nil
+	}, func() error {
+		cw.Flush() // a page at a time reaches the client
 		if err := cw.Error(); err != nil {
-			return n, fmt.Errorf("export: write: %w", err)
+			failed = fmt.Errorf("export: write: %w", err)
+			return failed
 		}
-		n += len(page.Items)
-		if page.NextCursor == "" || len(page.Items) == 0 {
-			return n, nil
-		}
-		f.Cursor = page.NextCursor
-		// The cursor alone leaves the store an OR condition that SQLite cannot use as an index
-		// bound, so every page would rescan from the newest call. An upper bound on started_at
-		// just past the page's last call selects the same rows and starts the scan there.
-		if bound := page.Items[len(page.Items)-1].StartedAt.Add(time.Millisecond); f.To.IsZero() || bound.Before(f.To) {
-			f.To = bound
-		}
+		return nil
+	})
+	switch {
+	case failed != nil:
+		return n, failed
+	case err == nil || ctx.Err() != nil:
+		return n, err
+	default:
+		return n, fmt.Errorf("export: list calls: %w", err)
 	}
 }
 

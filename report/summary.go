@@ -114,21 +114,11 @@ func (r *Reporter) Summary(ctx context.Context, q Query) (*Summary, error) {
 // scan pages through the calls matching f, newest first, until fn returns true.
 func (r *Reporter) scan(ctx context.Context, f leadcall.CallFilter, fn func(*leadcall.Call) (stop bool)) error {
 	f.Limit = r.cfg.PageSize
-	for {
-		page, err := r.st.ListCalls(ctx, &f)
-		if err != nil {
-			return fmt.Errorf("report: calls: %w", err)
-		}
-		for i := range page.Items {
-			if fn(&page.Items[i]) {
-				return nil
-			}
-		}
-		if page.NextCursor == "" {
-			return nil
-		}
-		f.Cursor = page.NextCursor
+	err := leadcall.EachCall(ctx, r.st, f, func(c *leadcall.Call) (bool, error) { return !fn(c), nil }, nil)
+	if err != nil {
+		return fmt.Errorf("report: calls: %w", err)
 	}
+	return nil
 }
 
 // reviewedCalls returns the IDs of the calls with a review item created at or after since.
